@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from tierguard.cli.main import entry
+
+entry()

@@ -1,0 +1,60 @@
+"""`tierguard` entry point: one explicit table of subcommands, `main(argv) -> int`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from tierguard import __version__
+from tierguard.cli.commands import codes as codes_cmd
+from tierguard.diagnostics import ExitCode
+
+
+class UsageError(Exception):
+    """A bad flag, config or input path: exit 2 with the message."""
+
+
+def _commands() -> tuple[ModuleType, ...]:
+    # The explicit command table. Add a module here when a command lands.
+    return (codes_cmd,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tierguard",
+        description="Validate, simulate and review Calico tiered network policy before GitOps applies it.")
+    parser.add_argument("--version", action="version", version=f"tierguard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in _commands():
+        command_parser = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.configure(command_parser)
+        command_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if exit_.code in (0, None) else int(ExitCode.USAGE)
+    try:
+        return int(args._run(args))
+    except UsageError as error:
+        print(f"tierguard: error: {error}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - the one place internal errors become exit 3
+        logging.getLogger("tierguard").exception("internal error")
+        print("tierguard: internal error (exit 3); the traceback above is a bug, please report it.",
+              file=sys.stderr)
+        return int(ExitCode.INTERNAL)
+
+
+def entry() -> None:
+    sys.exit(main())

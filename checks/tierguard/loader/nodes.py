@@ -1,0 +1,79 @@
+"""Located YAML nodes: every mapping, sequence and scalar keeps its file, line and column.
+
+Locations never go into user data: `to_plain()` gives ordinary Python values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Union
+
+from tierguard.diagnostics import Span
+
+ScalarValue = Union[str, int, float, bool, None]
+
+
+@dataclass(frozen=True, slots=True)
+class LScalar:
+    value: ScalarValue
+    span: Span
+    # YAML style of the source text: "" plain, "'" or '"' quoted, "|" or ">" block.
+    style: str = ""
+
+    def to_plain(self) -> ScalarValue:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class LSeq:
+    items: tuple[Node, ...]
+    span: Span
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def to_plain(self) -> list[object]:
+        return [item.to_plain() for item in self.items]
+
+
+@dataclass(frozen=True, slots=True)
+class LMap:
+    entries: tuple[tuple[LScalar, Node], ...]
+    span: Span
+
+    def get(self, key: str) -> Node | None:
+        for k, v in self.entries:
+            if k.value == key:
+                return v
+        return None
+
+    def key_span(self, key: str) -> Span | None:
+        for k, _ in self.entries:
+            if k.value == key:
+                return k.span
+        return None
+
+    def keys(self) -> list[str]:
+        return [str(k.value) for k, _ in self.entries]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def to_plain(self) -> dict[str, object]:
+        return {str(k.value): v.to_plain() for k, v in self.entries}
+
+
+Node = Union[LScalar, LSeq, LMap]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One YAML document of a file or stream; `index` is 0-based within the stream."""
+
+    root: Node
+    file: str
+    index: int

@@ -1,0 +1,183 @@
+"""Parse YAML text into located nodes, with guards against hostile input.
+
+Uses PyYAML's composer (libyaml when present) so that marks survive, then converts the node
+graph into frozen `LMap`/`LSeq`/`LScalar` trees. Alias expansion is budgeted, so a
+billion-laughs document becomes one diagnostic instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from tierguard.diagnostics import Diagnostic, Severity, Span
+from tierguard.loader import codes
+from tierguard.loader.nodes import Document, LMap, LScalar, LSeq, Node, ScalarValue
+
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_NODES = 2_000_000
+
+_Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_nodes: int = DEFAULT_MAX_NODES
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    documents: tuple[Document, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class _Budget:
+    """Counts converted nodes; aliases re-visit nodes, so a bomb exhausts it quickly."""
+
+    __slots__ = ("left", "aliases_seen")
+
+    def __init__(self, max_nodes: int) -> None:
+        self.left = max_nodes
+        self.aliases_seen = 0
+
+
+class _BudgetExceeded(Exception):
+    def __init__(self, span: Span) -> None:
+        super().__init__("node budget exceeded")
+        self.span = span
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, span: Span, first: Span) -> None:
+        super().__init__(key)
+        self.key = key
+        self.span = span
+        self.first = first
+
+
+def _span(file: str, node: yaml.Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def _scalar_value(node: yaml.ScalarNode, constructor: SafeConstructor) -> ScalarValue:
+    if node.tag == "tag:yaml.org,2002:timestamp" or node.tag == "tag:yaml.org,2002:binary":
+        return str(node.value)
+    if node.tag.startswith("tag:yaml.org,2002:"):
+        try:
+            value = constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError):
+            return str(node.value)
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return value
+    return str(node.value)
+
+
+def _convert(node: yaml.Node, file: str, budget: _Budget, constructor: SafeConstructor,
+             seen: set[int]) -> Node:
+    budget.left -= 1
+    if budget.left < 0:
+        raise _BudgetExceeded(_span(file, node))
+    if id(node) in seen:
+        budget.aliases_seen += 1
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        return LScalar(_scalar_value(node, constructor), _span(file, node), node.style or "")
+    if isinstance(node, yaml.SequenceNode):
+        items = tuple(_convert(item, file, budget, constructor, seen) for item in node.value)
+        return LSeq(items, _span(file, node))
+    assert isinstance(node, yaml.MappingNode)
+    return _convert_mapping(node, file, budget, constructor, seen)
+
+
+def _convert_mapping(node: yaml.MappingNode, file: str, budget: _Budget,
+                     constructor: SafeConstructor, seen: set[int]) -> LMap:
+    entries: list[tuple[LScalar, Node]] = []
+    first_seen: dict[str, Span] = {}
+    for key_node, value_node in node.value:
+        key = _convert(key_node, file, budget, constructor, seen)
+        if not isinstance(key, LScalar):
+            key = LScalar(str(key.to_plain()), key.span)
+        text = str(key.value)
+        if text in first_seen:
+            raise _DuplicateKey(text, key.span, first_seen[text])
+        first_seen[text] = key.span
+        entries.append((key, _convert(value_node, file, budget, constructor, seen)))
+    return LMap(tuple(entries), _span(file, node))
+
+
+def _mark_span(file: str, mark: yaml.Mark | None) -> Span:
+    if mark is None:
+        return Span(file, 1, 1, 1, 2)
+    return Span(file, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
+
+
+def _syntax_diagnostic(file: str, error: yaml.YAMLError) -> Diagnostic:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    context = getattr(error, "context", None)
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    hint = None
+    if "\\t" in problem or "'\\t'" in problem or "tab" in problem.lower():
+        hint = "YAML forbids tab characters for indentation; use spaces."
+    return Diagnostic(codes.YAML_SYNTAX, Severity.ERROR, message, _mark_span(file, mark), hint=hint)
+
+
+def decode_source(data: bytes, file: str, limits: Limits = Limits()) -> tuple[str | None, Diagnostic | None]:
+    """Bytes to text, refusing oversized, binary and non-UTF-8 input with a diagnostic."""
+    if len(data) > limits.max_bytes:
+        return None, Diagnostic(
+            codes.YAML_TOO_LARGE, Severity.ERROR,
+            f"file is {len(data):,} bytes, over the {limits.max_bytes:,}-byte limit for one YAML source",
+            Span(file, 1, 1, 1, 2), hint="Split the file, or raise loader.max_bytes in tierguard.yaml.")
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        line = data.count(b"\n", 0, offset) + 1
+        return None, Diagnostic(codes.YAML_NOT_TEXT, Severity.ERROR,
+                                "file contains NUL bytes; it is binary, not YAML", Span(file, line, 1, line, 2))
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return None, Diagnostic(codes.YAML_NOT_TEXT, Severity.ERROR,
+                                f"file is not valid UTF-8 (byte {error.start})", Span(file, line, 1, line, 2))
+
+
+def load_yaml_text(text: str, file: str, limits: Limits = Limits()) -> LoadResult:
+    """Parse every document of `text`. Never raises for bad input; problems become diagnostics."""
+    if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
+        _, diag = decode_source(b" " * (limits.max_bytes + 1), file, limits)
+        assert diag is not None
+        return LoadResult((), (diag,))
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        return LoadResult((), (Diagnostic(codes.YAML_EMPTY, Severity.WARNING, "file has no YAML documents",
+                                          Span(file, 1, 1, 1, 2)),))
+    documents: list[Document] = []
+    constructor = SafeConstructor()
+    budget = _Budget(limits.max_nodes)
+    try:
+        for index, root in enumerate(yaml.compose_all(text, Loader=_Composer)):  # noqa: S506
+            if root is None:
+                continue
+            converted = _convert(root, file, budget, constructor, set())
+            documents.append(Document(converted, file, index))
+    except _BudgetExceeded as bomb:
+        return LoadResult(tuple(documents), (Diagnostic(
+            codes.YAML_ALIAS_BOMB, Severity.ERROR,
+            f"document expands to more than {limits.max_nodes:,} nodes (alias expansion bomb or huge document)",
+            bomb.span, hint="Remove YAML anchors/aliases; Kubernetes manifests do not need them."),))
+    except _DuplicateKey as dup:
+        return LoadResult(tuple(documents), (Diagnostic(
+            codes.YAML_DUPLICATE_KEY, Severity.ERROR,
+            f"duplicate key '{dup.key}' (first defined at line {dup.first.line}); "
+            "Kubernetes would silently keep only the last value", dup.span),))
+    except yaml.YAMLError as error:
+        return LoadResult(tuple(documents), (_syntax_diagnostic(file, error),))
+    except RecursionError:
+        return LoadResult(tuple(documents), (Diagnostic(
+            codes.YAML_ALIAS_BOMB, Severity.ERROR, "document nesting is too deep to load",
+            Span(file, 1, 1, 1, 2)),))
+    return LoadResult(tuple(documents), ())
