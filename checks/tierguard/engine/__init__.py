@@ -1,0 +1,1 @@
+"""Stage 3: the pure policy evaluation engine (no file I/O, no printing, no argparse)."""
