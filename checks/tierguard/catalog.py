@@ -5,12 +5,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tierguard.catalog_types import CodeDoc
+from tierguard.engine import codes as engine_codes
+from tierguard.engine import compile_codes
+from tierguard.inventory import codes as inventory_codes
+from tierguard.config import codes as config_codes
 from tierguard.loader import codes as loader_codes
+from tierguard.rules import codes as rules_codes
+from tierguard.validation import codes as validation_codes
+from tierguard.model import codes as model_codes
+from tierguard.rbac import codes as rbac_codes
+from tierguard.review import codes as review_codes
+from tierguard.selector import codes as selector_codes
 
 
 def _families() -> tuple[tuple[CodeDoc, ...], ...]:
     return (
         loader_codes.CODES,
+        rbac_codes.CODES,
+        selector_codes.CODES,
+        engine_codes.CODES,
+        model_codes.CODES,
+        inventory_codes.CODES,
+        compile_codes.CODES,
+        config_codes.CODES,
+        validation_codes.CODES,
+        rules_codes.CODES,
+        review_codes.CODES,
     )
 
 

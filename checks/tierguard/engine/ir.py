@@ -184,6 +184,10 @@ class CompiledPolicy:
     # The name Calico <=3.31 and Enterprise use internally and in Format A strings
     # (e.g. "ns/tier.name", "ns/knp.default.name", "kanp.adminnetworkpolicy.name").
     v1_name: str = ""
+    # The effective applies-to selector exactly as Calico composes it as text (§1.9, §3.2), e.g.
+    # "(projectcalico.org/orchestrator == 'k8s' && app == 'db') && projectcalico.org/namespace == 'app'";
+    # `selector` is its parsed (canonical) form. Filled by engine.compile.
+    selector_text: str = ""
 
     def governs(self, direction: Direction) -> bool:
         return direction in self.types

@@ -1,0 +1,148 @@
+"""Flow store benchmark: import N Calico Enterprise records, then query the aggregated store.
+
+Generates the input into /tmp (never into the project), imports it with `FlowStore`, and prints
+throughput, peak memory (ru_maxrss of this process, which includes DuckDB) and query times.
+
+    .venv/bin/python benchmarks/bench_flows.py --records 1000000
+    .venv/bin/python benchmarks/bench_flows.py --records 100000 --records 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tierguard.flows.store import FlowStore
+
+APPS = ("frontend", "cartservice", "checkoutservice", "productcatalogservice", "currencyservice",
+        "paymentservice", "shippingservice", "emailservice", "recommendationservice", "adservice",
+        "redis-cart", "loadgenerator")
+HOSTS = tuple(f"ip-10-0-{n}-{n * 7 % 250}.ec2.internal" for n in range(1, 13))
+BASE_TIME = 1_741_000_000
+KEYS = 2_000
+
+
+def _labels(app: str) -> dict[str, list[str]]:
+    return {"labels": [f"app={app}", "pod-template-hash=6b8c7d9f4b", "tier=web"]}
+
+
+def record(n: int) -> dict[str, object]:
+    """A realistic (~1.7 KB) Enterprise record.
+
+    KEYS flow keys, each reported once per 5-minute window (felix's flush) by one of 12 nodes,
+    so 1,000,000 records cover 1,000,000 / KEYS windows (about 42 hours at 2,000 keys).
+    """
+    key, window = n % KEYS, n // KEYS
+    src = APPS[key % len(APPS)]
+    dst = APPS[(key // len(APPS)) % len(APPS)]
+    port = 3550 + (key // 144) % 14
+    deny = key % 17 == 0
+    start = BASE_TIME + window * 300 + key % 240  # per-node timers are not aligned
+    hit = ("0|security|security.block-known-bad|deny|0" if deny
+           else f"0|default|default/default.{dst}|allow|{key % 3}")
+    return {
+        "start_time": start, "end_time": start + 300,
+        "source_ip": None, "source_name": "-", "source_name_aggr": f"{src}-6b8c7d9f4b-*",
+        "source_namespace": "default", "nat_outgoing_ports": None, "source_port": None,
+        "source_type": "wep", "source_labels": _labels(src),
+        "dest_ip": None, "dest_name": "-", "dest_name_aggr": f"{dst}-5d9b6c7f8d-*",
+        "dest_namespace": "default", "dest_port": port, "dest_type": "wep",
+        "dest_labels": _labels(dst), "dest_service_namespace": "default",
+        "dest_service_name": dst, "dest_service_port": "grpc", "dest_service_port_num": port,
+        "dest_domains": None, "proto": "tcp", "action": "deny" if deny else "allow",
+        "reporter": "src" if key % 2 else "dst",
+        "policies": {"all_policies": [hit], "enforced_policies": [hit], "pending_policies": [hit],
+                     "transit_policies": []},
+        "bytes_in": 1000 + n % 5000, "bytes_out": 2000 + n % 7000, "num_flows": 1 + n % 4,
+        "num_flows_started": 1, "num_flows_completed": 1, "packets_in": 10 + n % 50,
+        "packets_out": 12 + n % 60, "transit_bytes_in": 0, "transit_bytes_out": 0,
+        "transit_packets_in": 0, "transit_packets_out": 0, "http_requests_allowed_in": 0,
+        "http_requests_denied_in": 0, "process_name": "-", "num_process_names": 0,
+        "process_id": "-", "num_process_ids": 0, "process_args": ["-"], "num_process_args": 0,
+        "original_source_ips": None, "num_original_source_ips": 0,
+        "tcp_mean_send_congestion_window": 0, "tcp_min_send_congestion_window": 0,
+        "tcp_mean_smooth_rtt": 0, "tcp_max_smooth_rtt": 0, "tcp_mean_min_rtt": 0,
+        "tcp_max_min_rtt": 0, "tcp_mean_mss": 0, "tcp_min_mss": 0,
+        "tcp_total_retransmissions": 0, "tcp_lost_packets": 0, "tcp_unrecovered_to": 0,
+        "host": HOSTS[key % len(HOSTS)], "@timestamp": (start + 300) * 1000,
+        "cluster": "bench"}
+
+
+def generate(path: Path, count: int, files: int) -> list[Path]:
+    """Write `count` records into `files` files; reuse them if they already exist."""
+    paths = [path / f"flows-{count}-{index:03d}.jsonl" for index in range(files)]
+    if all(p.exists() for p in paths):
+        return paths
+    per_file = count // files
+    for index, target in enumerate(paths):
+        with target.open("w", encoding="utf-8") as out:
+            first = index * per_file
+            for n in range(first, first + per_file):
+                out.write(json.dumps(record(n), separators=(",", ":")))
+                out.write("\n")
+    return paths
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(count: int, files: int, workdir: Path) -> None:
+    started = time.perf_counter()
+    paths = generate(workdir, count, files)
+    size = sum(p.stat().st_size for p in paths)
+    print(f"input: {count:,} records in {files} files, {size / 1e9:.2f} GB "
+          f"({size / count:.0f} B/record), generated in {time.perf_counter() - started:.1f} s")
+    store_path = workdir / f"store-{count}.duckdb"
+    store_path.unlink(missing_ok=True)
+    with FlowStore(store_path, read_only=False) as store:
+        t0 = time.perf_counter()
+        report = store.import_files([str(p) for p in paths])
+        elapsed = time.perf_counter() - t0
+        fast = sum(1 for f in report.files if f.fast_path)
+        print(f"import: {report.records:,} records in {elapsed:.1f} s = "
+              f"{report.records / elapsed:,.0f} records/s ({size / elapsed / 1e6:.0f} MB/s), "
+              f"fast path {fast}/{len(report.files)} files, peak RSS {peak_rss_mb():,.0f} MB")
+        t0 = time.perf_counter()
+        again = store.import_files([str(p) for p in paths])
+        print(f"re-import (idempotent): {again.new_records} new records, "
+              f"{time.perf_counter() - t0:.2f} s")
+        for label, action in (("summary (totals, top talkers, denied, unresolved)",
+                               lambda: store.summary()),
+                              ("records() full scan", lambda: sum(1 for _ in store.records()))):
+            t0 = time.perf_counter()
+            result = action()
+            took = time.perf_counter() - t0
+            extra = f"{result.flow_keys:,} flow keys" if hasattr(result, "flow_keys") else \
+                f"{result:,} aggregated records"
+            print(f"query: {label}: {took * 1000:.0f} ms ({extra})")
+    print(f"store size: {store_path.stat().st_size / 1e6:.0f} MB; peak RSS {peak_rss_mb():,.0f} MB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, action="append",
+                        help="records to import (repeatable); default 1,000,000")
+    parser.add_argument("--files", type=int, default=10, help="input files (default 10)")
+    parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(),
+                                                          "tierguard-bench-flows"))
+    parser.add_argument("--clean", action="store_true", help="delete the workdir afterwards")
+    args = parser.parse_args()
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    for count in args.records or [1_000_000]:
+        run(count, args.files, workdir)
+    if args.clean:
+        shutil.rmtree(workdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

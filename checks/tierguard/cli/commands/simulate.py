@@ -1,0 +1,267 @@
+"""`tierguard simulate`: evaluate flow logs or probes against policy and an inventory.
+
+Output (`--format jsonl`): one JSON object per input record, in input order, with `verdict`,
+`pending_verdict`, `enforced_policies`/`pending_policies` (hit strings per reporter side) and
+`error` for records that could not be resolved (they are reported, never dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from tierguard.cli.errors import UsageError
+from tierguard.diagnostics import Diagnostic, ExitCode, Severity, Span, exit_code_for
+from tierguard.engine import codes
+from tierguard.engine.compile import compile_policy_set, profiles_for
+from tierguard.engine.evaluate import Evaluator
+from tierguard.engine.ir import CalicoVersion, Edition
+from tierguard.engine.simulate import (
+    Probe,
+    Query,
+    ResultRenderer,
+    evaluate_queries,
+    parse_probes,
+    query_from_flow,
+    query_from_probe,
+    summary,
+    undeclared_named_ports,
+)
+from tierguard.engine.topology import Topology
+from tierguard.flows.model import FlowError, FlowRecord, SourceFormat
+from tierguard.flows.read import read_flows
+from tierguard.flows.source import InputError
+from tierguard.inventory.build import build_inventory
+from tierguard.inventory.load import load_inventory
+from tierguard.inventory.model import EndpointKind
+from tierguard.loader.discovery import DiscoveryError, discover
+from tierguard.loader.files import display_name, load_file
+from tierguard.loader.resources import extract_resources
+from tierguard.model.build import build_resource
+
+NAME = "simulate"
+HELP = "Simulate flow logs or probes against the policies and an inventory (verdicts and traces)."
+DEFAULT_VERSION = "3.32"
+_SET_KINDS = ("NetworkSet", "GlobalNetworkSet", "HostEndpoint")
+_PROBE_SUFFIXES = (".csv", ".yaml", ".yml")
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags `simulate` and `explain` share."""
+    parser.add_argument("--policies", action="append", default=[], metavar="PATH",
+                        help="policy YAML file or directory (repeatable)")
+    parser.add_argument("--inventory", metavar="FILE",
+                        help="kubectl get ... -o yaml|json List of namespaces, pods, services, ...")
+    parser.add_argument("--calico-version", default=DEFAULT_VERSION, metavar="X.Y",
+                        help=f"Calico version whose semantics to use (default {DEFAULT_VERSION})")
+    parser.add_argument("--edition", choices=("oss", "enterprise"), default="oss",
+                        help="Calico edition (default oss)")
+    parser.add_argument("--replace-preview", action="store_true",
+                        help="also compute the replace preview (tierguard extension, not Calico "
+                             "behaviour): staged Set replaces its enforced namesake, staged Delete "
+                             "removes it")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_common_arguments(parser)
+    parser.add_argument("--flows", required=True, metavar="FILE",
+                        help="Calico Enterprise flow-log JSON lines (or another supported flow "
+                             "format), or a probe file (.csv/.yaml with from,to,port,protocol)")
+    parser.add_argument("--format", "-f", choices=("jsonl", "json", "text"), default="jsonl",
+                        help="output format (default jsonl)")
+    parser.add_argument("--output-file", "-o", metavar="FILE", help="write results here")
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """Everything loaded for a simulation, plus the diagnostics found while loading."""
+
+    evaluator: Evaluator
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def load_setup(args: argparse.Namespace) -> Setup:
+    """Policies + inventory -> an Evaluator. Raises UsageError for bad flags or missing paths."""
+    try:
+        version = CalicoVersion.parse(args.calico_version)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    edition = Edition(args.edition)
+    if not args.policies:
+        raise UsageError("give at least one --policies PATH")
+    if not args.inventory:
+        raise UsageError("give --inventory FILE")
+    cwd = Path.cwd()
+    try:
+        files = discover(args.policies, cwd)
+    except DiscoveryError as error:
+        raise UsageError(str(error)) from None
+    if not Path(args.inventory).is_file():
+        raise UsageError(f"{args.inventory}: no such file")
+    diagnostics: list[Diagnostic] = []
+    models: list[object] = []
+    set_objects: list[dict[str, object]] = []
+    for path in files:
+        loaded = load_file(path, display_name(path, cwd))
+        diagnostics += loaded.diagnostics
+        extracted = extract_resources(loaded.documents)
+        diagnostics += extracted.diagnostics
+        for resource in extracted.resources:
+            model, found = build_resource(resource.root, resource.file)
+            diagnostics += found
+            if model is not None:
+                models.append(model)
+            if resource.kind in _SET_KINDS:
+                set_objects.append(resource.root.to_plain())
+    policy_set, found = compile_policy_set(models, version, edition)
+    diagnostics += found
+    inventory, found = load_inventory(args.inventory, enterprise_labels=edition is Edition.ENTERPRISE)
+    diagnostics += found
+    endpoints = list(inventory.endpoints)
+    if set_objects:  # network sets and host endpoints kept in the policy repository
+        namespaces: list[dict[str, object]] = [{"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": ns.name, "labels": dict(ns.labels)}}
+                      for ns in inventory.namespaces.values()]
+        extra, found = build_inventory(namespaces + set_objects,
+                                       enterprise_labels=edition is Edition.ENTERPRISE)
+        diagnostics += found
+        known = {(e.kind, e.namespace, e.name) for e in endpoints}
+        endpoints += [e for e in extra.endpoints if e.kind is not EndpointKind.WORKLOAD
+                      and (e.kind, e.namespace, e.name) not in known]
+    topology = Topology(endpoints, inventory.services, inventory.nodes)
+    profiles = {p.name: p for e in endpoints for p in profiles_for(e)}
+    evaluator = Evaluator(policy_set, topology, profiles.values())
+    diagnostics += undeclared_named_ports(policy_set, topology)
+    return Setup(evaluator, tuple(diagnostics))
+
+
+def is_probe_file(path: Path) -> bool:
+    """Probe files: .csv/.yaml/.yml by extension, else content that is not JSON lines."""
+    if path.suffix.lower() in _PROBE_SUFFIXES:
+        return True
+    if path.suffix.lower() in (".json", ".jsonl", ".log", ".gz", ".ndjson"):
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).lstrip()
+    except OSError:
+        return False
+    return not head.startswith((b"{", b"["))
+
+
+def _probe_queries(setup: Setup, path: Path, diagnostics: list[Diagnostic]) -> Iterator[Query]:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: cannot read probe file: {error}") from None
+    topology = setup.evaluator.topology
+    for item in parse_probes(text, name):
+        if isinstance(item, Probe):
+            yield query_from_probe(topology, item)
+        else:
+            diagnostics.append(item)
+            line = item.span.line if item.span is not None else 0
+            yield Query(name, line, "", "", None, item.message)
+
+
+def _flow_queries(setup: Setup, path: Path, diagnostics: list[Diagnostic]) -> Iterator[Query]:
+    topology = setup.evaluator.topology
+    try:
+        items = read_flows(str(path), None, dedupe=False)
+        for item in items:
+            if isinstance(item, FlowRecord):
+                yield query_from_flow(topology, item)
+            elif isinstance(item, FlowError):
+                diagnostics.append(item.diagnostic)
+                if item.severity is Severity.ERROR:
+                    yield Query(item.file, item.line, "", "", None, item.message)
+    except InputError as error:
+        raise UsageError(str(error)) from None
+
+
+def _queries(setup: Setup, flows: str, diagnostics: list[Diagnostic]) -> Iterator[Query]:
+    path = Path(flows)
+    if not path.is_file():
+        raise UsageError(f"{flows}: no such file")
+    if is_probe_file(path):
+        return _probe_queries(setup, path, diagnostics)
+    return _flow_queries(setup, path, diagnostics)
+
+
+def _unresolved_diagnostic(query: Query) -> Diagnostic:
+    code = codes.FLOW_MALFORMED if not query.source and not query.dest else codes.FLOW_UNRESOLVED
+    if "neither end is a Calico endpoint" in query.error:
+        code = codes.NO_CALICO_ENDPOINT
+    severity = Severity.ERROR if code == codes.FLOW_MALFORMED else Severity.WARNING
+    return Diagnostic(code, severity, query.error, Span(query.file, query.line, 1))
+
+
+def write_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO) -> None:
+    for diag in diagnostics:
+        where = f"{diag.span.file}:{diag.span.line}:{diag.span.col}: " if diag.span else ""
+        stream.write(f"{where}{diag.code} {diag.severity.value}: {diag.message}\n")
+
+
+def _text_line(item: dict[str, object]) -> str:
+    head = f"{item['file']}:{item['line']}: {item['src']} -> {item['dst']}"
+    if item.get("error"):
+        return f"{head}: ERROR {item['error']}"
+    port = f" {item.get('protocol')}/{item.get('port')}" if item.get("port") is not None else \
+        f" {item.get('protocol')}"
+    lines = [f"{head}{port}: {str(item['verdict']).upper()} (pending "
+             f"{str(item['pending_verdict']).upper()})"]
+    for mode in ("enforced_policies", "pending_policies", "replace_preview_policies"):
+        sides = item.get(mode)
+        if isinstance(sides, dict):
+            for side, hits in sides.items():
+                if hits is not None:
+                    lines.append(f"    {mode.split('_policies')[0]} {side}: {', '.join(hits)}")
+    notes = item.get("notes")
+    for note in notes if isinstance(notes, list) else []:
+        lines.append(f"    note: {note}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    setup = load_setup(args)
+    diagnostics = list(setup.diagnostics)
+    renderer = ResultRenderer(setup.evaluator, args.replace_preview)
+    stream: TextIO = sys.stdout
+    if args.output_file:
+        try:
+            stream = open(args.output_file, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            raise UsageError(f"{args.output_file}: {error.strerror or error}") from None
+    collected: list[dict[str, object]] = []
+    try:
+        pairs = evaluate_queries(setup.evaluator, _queries(setup, args.flows, diagnostics),
+                                 args.replace_preview)
+        for query, result in pairs:
+            item = renderer.render(query, result)
+            if item.get("error") and (query.source or query.dest):
+                diagnostics.append(_unresolved_diagnostic(query))
+            if args.format == "jsonl":
+                stream.write(json.dumps(item, separators=(",", ":")) + "\n")
+            elif args.format == "text":
+                stream.write(_text_line(item) + "\n")
+            else:
+                collected.append(item)
+        if args.format == "json":
+            json.dump({"calico_version": str(setup.evaluator.policy_set.version),
+                       "edition": setup.evaluator.policy_set.edition.value,
+                       "trace_format": setup.evaluator.trace_format.value,
+                       "results": collected, "summary": summary(collected)}, stream, indent=2)
+            stream.write("\n")
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+    write_diagnostics(diagnostics, sys.stderr)
+    # Unresolved records are reported in the output and as warnings; errors (unreadable or
+    # malformed input, policies Calico would reject) make the exit code 1.
+    return int(exit_code_for(diagnostics)) if diagnostics else int(ExitCode.CLEAN)

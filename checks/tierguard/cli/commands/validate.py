@@ -1,0 +1,150 @@
+"""`tierguard validate [PATH...] [--env NAME]`: load, schema-check and admission-check resources.
+
+With PATHs, validates those files, directories and globs (`-` reads a stream from stdin, e.g.
+`kubectl kustomize overlays/dev | tierguard validate -`). With --env, renders that environment's
+overlay like Flux (kustomize, then post-build substitution). With neither, validates every
+environment of tierguard.yaml plus the repository's `validate.paths` (tiers/, policies/,
+clusters/, argocd/ by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tierguard import catalog
+from tierguard.cli.errors import UsageError
+from tierguard.config import Config, ConfigError, load_config
+from tierguard.config.model import Environment
+from tierguard.diagnostics import Diagnostic, ExitCode, Severity, exit_code_for
+from tierguard.loader.discovery import DiscoveryError
+from tierguard.loader.kustomize import RendererMissing
+from tierguard.report import formatters, get as get_formatter, text as text_format
+from tierguard.report.run import RunResult
+from tierguard.validation.pipeline import (Settings, dedupe, repo_tiers, validate_environment, validate_loaded,
+                                           validate_paths)
+from tierguard.validation.sources import load_stream
+
+NAME = "validate"
+HELP = "Validate policy files, or an environment's rendered overlay, with file:line diagnostics."
+STDIN_NAME = "<stdin>"
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """The shared output flags (-f/--format, -o/--output-file, --fail-on, --exit-zero)."""
+    parser.add_argument("-f", "--format", default="auto", choices=["auto", *sorted(formatters())],
+                        help="output format (auto: github inside GitHub Actions, else text)")
+    parser.add_argument("-o", "--output-file", type=Path, help="write the report here instead of stdout")
+    parser.add_argument("--fail-on", default="error", choices=[s.value for s in Severity],
+                        help="lowest severity that makes the exit code 1 (default: error)")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories or globs; '-' for stdin")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME",
+                        help="validate this environment's rendered overlay (repeatable)")
+    parser.add_argument("-c", "--config", type=Path, help="tierguard.yaml to use instead of discovering one")
+    add_output_options(parser)
+
+
+def load_run_config(path: Path | None) -> Config:
+    """The run's Config; config problems are printed as diagnostics and raise UsageError (exit 2)."""
+    try:
+        return load_config(path, Path.cwd())
+    except FileNotFoundError as error:
+        raise UsageError(str(error)) from error
+    except ConfigError as error:
+        sys.stderr.write(text_format.render(RunResult(error.diagnostics, Path.cwd(), catalog.all_codes())))
+        raise UsageError("invalid configuration (see the CFG diagnostics above)") from error
+
+
+def _environments(config: Config, names: list[str]) -> list[Environment]:
+    try:
+        return [config.environment(name) for name in names]
+    except KeyError as error:
+        raise UsageError(str(error.args[0])) from error
+
+
+def _skipped_files(config: Config) -> frozenset[Path]:
+    """Per-environment vars files are substitution input, not cluster objects."""
+    return frozenset((config.root / e.vars).resolve() for e in config.environments if e.vars)
+
+
+def _validate_files(config: Config, paths: list[str], settings: Settings) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    files = [p for p in paths if p != "-"]
+    if "-" in paths:
+        loaded = load_stream(sys.stdin.read(), STDIN_NAME, config.limits)
+        diagnostics.extend(validate_loaded(loaded, settings, repo_tiers(config)).diagnostics)
+    if files:
+        diagnostics.extend(validate_paths(config, files, Path.cwd(), settings, _skipped_files(config)).diagnostics)
+    return diagnostics
+
+
+def _validate_environments(config: Config, environments: list[Environment]) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    for environment in environments:
+        _, result = validate_environment(config, environment)
+        diagnostics.extend(result.diagnostics)
+    return diagnostics
+
+
+def _default_run(config: Config) -> list[Diagnostic]:
+    existing = [str(config.root / p) for p in config.validate_paths if (config.root / p).exists()]
+    if not existing and not config.environments:
+        raise UsageError("nothing to validate: no PATH given, no environments in tierguard.yaml, and none of "
+                         f"{', '.join(config.validate_paths)} exists under {config.root}")
+    diagnostics = _validate_environments(config, list(config.environments))
+    if existing:
+        diagnostics.extend(validate_paths(config, existing, config.root, Settings.for_config(config),
+                                          _skipped_files(config)).diagnostics)
+    return diagnostics
+
+
+def collect(args: argparse.Namespace, config: Config) -> list[Diagnostic]:
+    environments = _environments(config, args.env)
+    try:
+        if args.paths:
+            settings = Settings.for_environment(config, environments[0]) if environments else Settings.for_config(config)
+            return _validate_files(config, args.paths, settings)
+        if environments:
+            return _validate_environments(config, environments)
+        return _default_run(config)
+    except DiscoveryError as error:
+        raise UsageError(str(error)) from error
+    except RendererMissing as error:
+        raise UsageError(str(error)) from error
+
+
+def format_name(requested: str) -> str:
+    if requested != "auto":
+        return requested
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def emit(diagnostics: tuple[Diagnostic, ...], args: argparse.Namespace, root: Path) -> None:
+    """Render with the chosen formatter to stdout or --output-file, and a one-line summary to stderr."""
+    formatter = get_formatter(format_name(args.format))
+    output = formatter.render(RunResult(diagnostics, root, catalog.all_codes()))
+    if args.output_file is not None:
+        try:
+            args.output_file.write_text(output, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot write {args.output_file}: {error.strerror}") from error
+    else:
+        sys.stdout.write(output)
+    counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
+    sys.stderr.write(f"tierguard validate: {counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} "
+                     f"warning(s), {counts[Severity.NOTE]} note(s)\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_run_config(args.config)
+    diagnostics = dedupe(collect(args, config))
+    emit(diagnostics, args, config.root)
+    if args.exit_zero:
+        return int(ExitCode.CLEAN)
+    return int(exit_code_for(diagnostics, Severity(args.fail_on)))

@@ -1,0 +1,293 @@
+"""The pure evaluator: calico-semantics §3.4 per endpoint and direction, §3.1 per connection.
+
+`Evaluator.evaluate(packet)` gives the enforced and pending verdicts with traces (and the
+replace preview, our extension, on request). `Evaluator.side(..., explain=True)` runs the very
+same walk and additionally records every tier, policy and rule it looked at, which is what
+`tierguard explain` prints; `simulate` uses the cached walk without the recording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tierguard.engine.ir import (
+    Action,
+    CompiledPolicy,
+    CompiledProfile,
+    CompiledRule,
+    CompiledTier,
+    Direction,
+    PolicyKind,
+    PolicySet,
+    StagedAction,
+)
+from tierguard.engine.match import RuleMatcher
+from tierguard.engine.order import policy_sort_key, tier_sort_key
+from tierguard.engine.packet import Packet, Peer
+from tierguard.engine.topology import Topology
+from tierguard.engine.trace import (
+    NO_MATCH_PROFILE,
+    PROFILE_TIER,
+    FlowResult,
+    Hit,
+    Mode,
+    ModeResult,
+    PolicyStep,
+    ProfileStep,
+    RuleStep,
+    SideResult,
+    TierStep,
+    TraceFormat,
+    Uncertainty,
+    Verdict,
+)
+from tierguard.inventory.model import Endpoint, EndpointKind
+
+HOST_TO_LOCAL_NOTE = ("host -> local workload traffic is always allowed; no pod ingress policy "
+                      "applies (calico-semantics §3.6)")
+_ALLOW_ALL = (CompiledRule(Action.ALLOW, 0),)
+_ENFORCED_TWIN = {
+    PolicyKind.STAGED_NETWORK_POLICY: PolicyKind.NETWORK_POLICY,
+    PolicyKind.STAGED_GLOBAL_NETWORK_POLICY: PolicyKind.GLOBAL_NETWORK_POLICY,
+    PolicyKind.STAGED_KUBERNETES_NETWORK_POLICY: PolicyKind.KUBERNETES_NETWORK_POLICY,
+}
+
+
+def builtin_profile(name: str) -> CompiledProfile:
+    """Kubernetes-derived profiles (§1.8): kns.<ns> allows everything, ksa.<ns>.<sa> has no rules."""
+    if name.startswith("kns.") or name == "projectcalico-default-allow":
+        return CompiledProfile(name, ingress=_ALLOW_ALL, egress=_ALLOW_ALL)
+    return CompiledProfile(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """What applies to one endpoint class in one direction and mode: tiers in order, profiles."""
+
+    tiers: tuple[tuple[CompiledTier, tuple[CompiledPolicy, ...]], ...]
+    profiles: tuple[CompiledProfile, ...]
+    ip_sensitive: bool  # some rule looks at nets or services, so results depend on exact IPs
+
+
+def _rule_uses_ips(rule: CompiledRule) -> bool:
+    return any(e.nets is not None or e.not_nets is not None or e.service is not None
+               for e in (rule.source, rule.destination))
+
+
+def mode_policies(policies: Iterable[CompiledPolicy], mode: Mode) -> list[CompiledPolicy]:
+    """The policies that count in a mode (calico-semantics §5; REPLACE is our extension)."""
+    policies = list(policies)
+    if mode is Mode.ENFORCED:
+        return [p for p in policies if not p.kind.is_staged]
+    if mode is Mode.PENDING:  # STAGED_AS_ENFORCED: Delete is never sent to felix (§5.1)
+        return [p for p in policies if p.staged_action is not StagedAction.DELETE]
+    staged = [p for p in policies if p.kind.is_staged]
+    replaced = {(_ENFORCED_TWIN[p.kind], p.namespace, p.name) for p in staged}
+    kept = [p for p in policies if not p.kind.is_staged
+            and (p.kind, p.namespace, p.name) not in replaced]
+    return kept + [p for p in staged if p.staged_action is not StagedAction.DELETE]
+
+
+class Evaluator:
+    """Evaluates packets against one PolicySet and one Topology, caching per label class."""
+
+    def __init__(self, policy_set: PolicySet, topology: Topology,
+                 profiles: Iterable[CompiledProfile] = ()) -> None:
+        self.policy_set = policy_set
+        self.topology = topology
+        self.matcher = RuleMatcher(topology)
+        self.trace_format = TraceFormat.for_calico(policy_set.version, policy_set.edition)
+        self.tiers = self._all_tiers()
+        self.missing_tiers = tuple(t.name for t in self.tiers if not t.defined)
+        self._profiles = {p.name: p for p in profiles}
+        key = policy_sort_key(policy_set.version, policy_set.edition)
+        self._ordered: dict[Mode, list[tuple[CompiledTier, list[CompiledPolicy]]]] = {}
+        for mode in Mode:
+            chosen = mode_policies(policy_set.policies, mode)
+            self._ordered[mode] = [(t, sorted((p for p in chosen if p.tier == t.name), key=key))
+                                   for t in self.tiers]
+        self._chains: dict[tuple[int, Direction, Mode], Chain] = {}
+        self._memo: dict[tuple[object, ...], SideResult] = {}
+
+    def _all_tiers(self) -> tuple[CompiledTier, ...]:
+        tiers = {t.name: t for t in self.policy_set.tiers}
+        for policy in self.policy_set.policies:
+            if policy.tier not in tiers:  # felix keeps such tiers, sorted after valid ones
+                tiers[policy.tier] = CompiledTier(policy.tier, None, Action.DENY, defined=False)
+        return tuple(sorted(tiers.values(), key=tier_sort_key))
+
+    def profile(self, name: str) -> CompiledProfile:
+        return self._profiles.get(name) or builtin_profile(name)
+
+    def chain(self, endpoint: Endpoint, direction: Direction, mode: Mode) -> Chain:
+        """Tiers with policies that select `endpoint` and govern `direction` (§3.2, §3.3)."""
+        key = (self.topology.class_of(endpoint), direction, mode)
+        found = self._chains.get(key)
+        if found is None:
+            found = self._chains[key] = self._build_chain(endpoint, direction, mode)
+        return found
+
+    def _build_chain(self, endpoint: Endpoint, direction: Direction, mode: Mode) -> Chain:
+        tiers = []
+        for tier, policies in self._ordered[mode]:
+            applicable = tuple(p for p in policies if _governs(p, direction)
+                               and p.selector.matches(endpoint.labels))
+            if applicable:  # a tier with no applicable policy is skipped entirely (§3.3)
+                tiers.append((tier, applicable))
+        profiles = tuple(self.profile(n) for n in endpoint.profiles)
+        rules = [r for _, ps in tiers for p in ps for r in p.rules(direction)]
+        rules += [r for prof in profiles for r in _profile_rules(prof, direction)]
+        return Chain(tuple(tiers), profiles, any(_rule_uses_ips(r) for r in rules))
+
+    def side(self, endpoint: Endpoint, direction: Direction, pkt: Packet, mode: Mode,
+             explain: bool = False) -> SideResult:
+        """The verdict of `endpoint` for `direction` (egress at the source, ingress at the dest)."""
+        chain = self.chain(endpoint, direction, mode)
+        if explain:
+            return _Walk(self, chain, direction, pkt, mode, record=True).run()
+        key: tuple[object, ...] = (
+            id(chain), pkt.src.ident, pkt.dst.ident, pkt.protocol, pkt.dst_port, pkt.src_port,
+            pkt.ip_version, pkt.icmp_type, pkt.icmp_code)
+        if chain.ip_sensitive:
+            key += (pkt.src.ip, pkt.dst.ip)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = _Walk(self, chain, direction, pkt, mode, record=False).run()
+        return found
+
+    def evaluate(self, pkt: Packet, with_replace: bool = False,
+                 explain: bool = False) -> FlowResult:
+        """Both reporters, enforced and pending (and the replace preview if asked)."""
+        if not pkt.src.is_enforcing and not pkt.dst.is_enforcing:
+            return FlowResult(pkt, None, None, error=(
+                "neither end is a Calico endpoint in the inventory, so no Calico policy applies "
+                f"({pkt.describe()})"))
+        if self._host_to_local(pkt.src, pkt.dst):
+            allow = {m: ModeResult(m, Verdict.ALLOW, None, None) for m in Mode}
+            return FlowResult(pkt, allow[Mode.ENFORCED], allow[Mode.PENDING],
+                              allow[Mode.REPLACE] if with_replace else None,
+                              notes=(HOST_TO_LOCAL_NOTE,))
+        modes = (Mode.ENFORCED, Mode.PENDING) + ((Mode.REPLACE,) if with_replace else ())
+        results = {m: self._mode(pkt, m, explain) for m in modes}
+        return FlowResult(pkt, results[Mode.ENFORCED], results[Mode.PENDING],
+                          results.get(Mode.REPLACE))
+
+    def _mode(self, pkt: Packet, mode: Mode, explain: bool) -> ModeResult:
+        src = dst = None
+        if pkt.src.is_enforcing:
+            assert pkt.src.endpoint is not None
+            src = self.side(pkt.src.endpoint, Direction.EGRESS, pkt, mode, explain)
+        if src is not None and src.verdict is Verdict.DENY:
+            # The packet never leaves the source: no dst record exists (§3.1, §9.2).
+            return ModeResult(mode, Verdict.DENY, src, None)
+        if pkt.dst.is_enforcing:
+            assert pkt.dst.endpoint is not None
+            dst = self.side(pkt.dst.endpoint, Direction.INGRESS, pkt, mode, explain)
+        verdict = Verdict.DENY if dst is not None and dst.verdict is Verdict.DENY else Verdict.ALLOW
+        return ModeResult(mode, verdict, src, dst)
+
+    def _host_to_local(self, src: Peer, dst: Peer) -> bool:
+        if dst.endpoint is None or dst.endpoint.kind is not EndpointKind.WORKLOAD:
+            return False
+        node = self.topology.node_of_ip(src.ip)
+        if node is None and src.endpoint is not None and src.endpoint.kind is EndpointKind.HOST:
+            node = src.endpoint.node
+        return node is not None and node != "" and node == dst.endpoint.node
+
+
+def _governs(policy: CompiledPolicy, direction: Direction) -> bool:
+    # felix reads an empty types list as both directions (back-compat, calico-semantics §3.2);
+    # the API server always defaults types, so only rule-less admin/cluster policies have none.
+    return policy.governs(direction) or not policy.types
+
+
+def _profile_rules(profile: CompiledProfile, direction: Direction) -> tuple[CompiledRule, ...]:
+    return profile.ingress if direction is Direction.INGRESS else profile.egress
+
+
+class _Walk:
+    """One run of the §3.4 reference algorithm; records explain steps when asked."""
+
+    def __init__(self, evaluator: Evaluator, chain: Chain, direction: Direction, pkt: Packet,
+                 mode: Mode, record: bool) -> None:
+        self.ev = evaluator
+        self.chain = chain
+        self.direction = direction
+        self.pkt = pkt
+        self.mode = mode
+        self.record = record
+        self.hits: list[Hit] = []
+        self.uncertain: list[Uncertainty] = []
+        self.tier_steps: list[TierStep] = []
+        self.profile_steps: list[ProfileStep] = []
+
+    def run(self) -> SideResult:
+        verdict = self._tiers()
+        if verdict is None:
+            verdict = self._profiles()
+        return SideResult(self.direction, verdict, tuple(self.hits), tuple(self.uncertain),
+                          tuple(self.tier_steps), tuple(self.profile_steps))
+
+    def _tiers(self) -> Verdict | None:
+        for tier, policies in self.chain.tiers:
+            steps: list[PolicyStep] = []
+            hit = self._tier(tier, policies, steps)
+            if self.record:
+                self.tier_steps.append(TierStep(tier, tuple(steps), hit))
+            self.hits.append(hit)
+            if hit.action is Action.ALLOW:
+                return Verdict.ALLOW
+            if hit.action is Action.DENY:
+                return Verdict.DENY
+        return None  # fell through every tier (none applied, or the last one passed)
+
+    def _tier(self, tier: CompiledTier, policies: tuple[CompiledPolicy, ...],
+              steps: list[PolicyStep]) -> Hit:
+        for policy in policies:
+            rule, tried = self._first_match(policy.rules(self.direction), policy, "")
+            if self.record:
+                steps.append(PolicyStep(policy, tried))
+            if rule is not None:
+                return Hit(tier.name, rule.action, rule.index, policy=policy, rule=rule)
+        # End of tier: the dataplane names the last applicable policy, the checker the first.
+        blamed = policies[0] if self.mode is Mode.PENDING else policies[-1]
+        return Hit(tier.name, tier.default_action, -1, policy=blamed)
+
+    def _first_match(self, rules: tuple[CompiledRule, ...], policy: CompiledPolicy | None,
+                     profile: str) -> tuple[CompiledRule | None, tuple[RuleStep, ...]]:
+        """The first matching non-Log rule, plus the rules tried when recording."""
+        namespace = policy.namespace if policy is not None else ""
+        tried: list[RuleStep] = []
+        for rule in rules:
+            why = self.ev.matcher.check(rule, self.pkt, namespace)
+            if self.record:
+                tried.append(RuleStep(rule.index, rule.action, why))
+            if why is not None:
+                if why.uncertain:
+                    self.uncertain.append(Uncertainty(policy, profile, rule.index, why))
+                continue
+            if rule.action is not Action.LOG:  # Log: log and keep scanning
+                return rule, tuple(tried)
+        return None, tuple(tried)
+
+    def _profiles(self) -> Verdict:
+        for profile in self.chain.profiles:
+            rule, tried = self._first_match(_profile_rules(profile, self.direction), None,
+                                            profile.name)
+            if self.record:
+                self.profile_steps.append(ProfileStep(profile.name, tried))
+            if rule is None:
+                continue
+            if rule.action is Action.ALLOW:
+                self.hits.append(Hit(PROFILE_TIER, Action.ALLOW, rule.index, profile=profile.name,
+                                     rule=rule))
+                return Verdict.ALLOW
+            if rule.action is Action.DENY or self.mode is Mode.PENDING:
+                # Pass in a profile: the checker treats it as deny; the dataplane moves on.
+                self.hits.append(Hit(PROFILE_TIER, Action.DENY, rule.index, profile=profile.name,
+                                     rule=rule))
+                return Verdict.DENY
+        # No profile allowed (e.g. a host endpoint without profiles): deny.
+        self.hits.append(Hit(PROFILE_TIER, Action.DENY, 0, profile=NO_MATCH_PROFILE))
+        return Verdict.DENY

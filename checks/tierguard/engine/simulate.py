@@ -1,0 +1,300 @@
+"""Simulation inputs and outputs: probe files, flow records -> queries -> JSON-ready results.
+
+Pure: text in, records and dicts out. The CLI reads files and writes the rendered output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from tierguard.diagnostics import Diagnostic, Severity, Span
+from tierguard.engine import codes
+from tierguard.engine.evaluate import Evaluator
+from tierguard.engine.ir import CompiledPolicy, PolicySet
+from tierguard.engine.packet import Packet, Peer, protocol_name, protocol_number
+from tierguard.engine.resolve import Resolved, make_packet, resolve_flow_peer, resolve_spec
+from tierguard.engine.topology import Topology
+from tierguard.engine.trace import (
+    FlowResult,
+    Hit,
+    ModeResult,
+    SideResult,
+    TraceFormat,
+    hit_name,
+    name_part,
+)
+from tierguard.flows.model import FlowRecord
+from tierguard.flows.model import Peer as FlowPeer
+from tierguard.loader.nodes import LMap, LScalar, LSeq
+from tierguard.loader.yaml_source import load_yaml_text
+
+PROBE_FIELDS = ("from", "to", "port", "protocol")
+REPLACE_LABEL = "replace preview (tierguard extension: staged Set replaces, staged Delete removes)"
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One line of a probe file: from/to are `ns/pod`, `ns/label=value` or an IP."""
+
+    file: str
+    line: int
+    source: str
+    dest: str
+    port: int | None
+    protocol: str
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One input record ready to evaluate (packet set) or reported as unresolvable (error set)."""
+
+    file: str
+    line: int
+    source: str
+    dest: str
+    packet: Packet | None
+    error: str = ""
+    notes: tuple[str, ...] = ()
+    recorded: tuple[tuple[str, str], ...] = ()  # from a flow log: reporter, action
+
+
+def _malformed(file: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(codes.FLOW_MALFORMED, Severity.ERROR, message, Span(file, line, 1))
+
+
+def parse_probes(text: str, file: str) -> list[Probe | Diagnostic]:
+    """A CSV (header with from,to[,port][,protocol]) or YAML list of probes, in input order."""
+    if file.lower().endswith(".csv") or _looks_like_csv(text):
+        return _csv_probes(text, file)
+    return _yaml_probes(text, file)
+
+
+def _looks_like_csv(text: str) -> bool:
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")), "")
+    return "," in first and first.split(",")[0].strip().lower() == "from"
+
+
+def _probe(file: str, line: int, fields: dict[str, str]) -> Probe | Diagnostic:
+    missing = [k for k in ("from", "to") if not fields.get(k, "").strip()]
+    if missing:
+        return _malformed(file, line, f"probe is missing {' and '.join(missing)}")
+    protocol = fields.get("protocol", "").strip() or "TCP"
+    try:
+        number = protocol_number(protocol)
+    except ValueError as error:
+        return _malformed(file, line, str(error))
+    port_text = fields.get("port", "").strip()
+    port: int | None = None
+    if port_text:
+        if not port_text.isdigit() or not 0 < int(port_text) <= 65535:
+            return _malformed(file, line, f"port {port_text!r} is not a number from 1 to 65535")
+        port = int(port_text)
+    elif number in (6, 17, 132):
+        return _malformed(file, line, f"a {protocol_name(number)} probe needs a port")
+    return Probe(file, line, fields["from"].strip(), fields["to"].strip(), port, protocol)
+
+
+def _csv_probes(text: str, file: str) -> list[Probe | Diagnostic]:
+    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), 1)
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        return []
+    header = [h.strip().lower() for h in next(csv.reader([lines[0][1]]))]
+    unknown = [h for h in header if h not in PROBE_FIELDS]
+    if unknown or "from" not in header or "to" not in header:
+        return [_malformed(file, lines[0][0], "CSV header must name from,to[,port][,protocol]; "
+                                              f"got {','.join(header)}")]
+    out: list[Probe | Diagnostic] = []
+    for number, row_text in lines[1:]:
+        row = next(csv.reader(io.StringIO(row_text)))
+        if len(row) != len(header):
+            out.append(_malformed(file, number, f"expected {len(header)} columns, got {len(row)}"))
+            continue
+        out.append(_probe(file, number, dict(zip(header, row))))
+    return out
+
+
+def _yaml_probes(text: str, file: str) -> list[Probe | Diagnostic]:
+    loaded = load_yaml_text(text, file)
+    out: list[Probe | Diagnostic] = [d for d in loaded.diagnostics]
+    for document in loaded.documents:
+        root = document.root
+        if isinstance(root, LMap) and isinstance(root.get("probes"), LSeq):
+            root = root.get("probes")  # type: ignore[assignment]
+        if not isinstance(root, LSeq):
+            out.append(_malformed(file, root.span.line, "a probe file is a list of "
+                                                        "{from, to, port, protocol} mappings"))
+            continue
+        for item in root:
+            if not isinstance(item, LMap):
+                out.append(_malformed(file, item.span.line, "each probe must be a mapping"))
+                continue
+            fields = {k: str(v.to_plain()) for k in item.keys()
+                      if isinstance(v := item.get(k), LScalar) and v.to_plain() is not None}
+            extra = [k for k in item.keys() if k not in PROBE_FIELDS]
+            if extra:
+                out.append(_malformed(file, item.span.line, f"unknown probe field(s) {extra}"))
+                continue
+            out.append(_probe(file, item.span.line, fields))
+    return out
+
+
+def _query(file: str, line: int, source: str, dest: str, src: Resolved, dst: Resolved,
+           make: Callable[[Peer, Peer], Packet], recorded: tuple[tuple[str, str], ...] = ()) -> Query:
+    notes = tuple(n for n in (src.note, dst.note) if n)
+    errors = [e for e in (src.error, dst.error) if e]
+    if errors or src.peer is None or dst.peer is None:
+        return Query(file, line, source, dest, None, "; ".join(errors), notes, recorded)
+    try:
+        packet = make(src.peer, dst.peer)
+    except ValueError as error:
+        return Query(file, line, source, dest, None, str(error), notes, recorded)
+    return Query(file, line, source, dest, packet, "", notes, recorded)
+
+
+def query_from_probe(topology: Topology, probe: Probe) -> Query:
+    return _query(probe.file, probe.line, probe.source, probe.dest,
+                  resolve_spec(topology, probe.source), resolve_spec(topology, probe.dest),
+                  lambda s, d: make_packet(s, d, probe.protocol, probe.port))
+
+
+def query_from_flow(topology: Topology, record: FlowRecord) -> Query:
+    """A flow-log record: IPs first, else namespace + name / name_aggr (calico-semantics §9.3)."""
+    src, dst = record.source, record.dest
+    resolved = [resolve_flow_peer(topology, p.type.value, p.namespace, p.name, p.name_aggr, p.ip)
+                for p in (src, dst)]
+    number = record.protocol.number
+    if number is None:
+        return Query(record.file, record.line, _peer_label(src), _peer_label(dst), None,
+                     f"protocol {record.protocol.name!r} has no number")
+    recorded = (("reporter", record.reporter.value), ("action", record.action.value))
+    return _query(record.file, record.line, _peer_label(src), _peer_label(dst), resolved[0],
+                  resolved[1], lambda s, d: make_packet(s, d, number, record.dest_port,
+                                                        src.port), recorded)
+
+
+def _peer_label(peer: FlowPeer) -> str:
+    ns, name, ip = peer.namespace, peer.name or peer.name_aggr, peer.ip
+    base = f"{ns}/{name}" if ns and name else (name or "")
+    return f"{base} ({ip})" if base and ip else (base or ip or "-")
+
+
+class ResultRenderer:
+    """Turns results into JSON-ready dicts, caching the per-side parts (sides are memoized)."""
+
+    def __init__(self, evaluator: Evaluator, with_replace: bool) -> None:
+        self.fmt: TraceFormat = evaluator.trace_format
+        self.with_replace = with_replace
+        self._strings: dict[int, tuple[SideResult, list[str], list[dict[str, object]]]] = {}
+
+    def _side(self, side: SideResult | None) -> tuple[list[str], list[dict[str, object]]] | None:
+        if side is None:
+            return None
+        found = self._strings.get(id(side))
+        if found is None or found[0] is not side:
+            strings = side.strings(self.fmt)
+            located = [_located(h, s, self.fmt) for h, s in zip(side.hits, strings)]
+            found = self._strings[id(side)] = (side, strings, located)
+        return found[1], found[2]
+
+    def _mode(self, mode: ModeResult | None) -> tuple[dict[str, object], dict[str, object]]:
+        hits: dict[str, object] = {}
+        trace: dict[str, object] = {}
+        for name, side in (("src", mode.src if mode else None), ("dst", mode.dst if mode else None)):
+            rendered = self._side(side)
+            hits[name] = rendered[0] if rendered else None
+            trace[name] = rendered[1] if rendered else None
+        return hits, trace
+
+    def render(self, query: Query, result: FlowResult | None) -> dict[str, object]:
+        out: dict[str, object] = {"file": query.file, "line": query.line, "src": query.source,
+                                  "dst": query.dest}
+        if query.packet is not None:
+            out["protocol"] = protocol_name(query.packet.protocol)
+            out["port"] = query.packet.dst_port
+        if query.recorded:
+            out["recorded"] = dict(query.recorded)
+        error = query.error or (result.error if result is not None else "") or ""
+        if error or result is None or result.enforced is None or result.pending is None:
+            out.update(verdict=None, pending_verdict=None, enforced_policies=None,
+                       pending_policies=None, error=error or "not evaluated")
+            return out
+        enforced, enforced_trace = self._mode(result.enforced)
+        pending, pending_trace = self._mode(result.pending)
+        out.update(verdict=result.enforced.verdict.value,
+                   pending_verdict=result.pending.verdict.value,
+                   enforced_policies=enforced, pending_policies=pending)
+        traces: dict[str, object] = {"enforced": enforced_trace, "pending": pending_trace}
+        if self.with_replace and result.replace is not None:
+            replace, replace_trace = self._mode(result.replace)
+            out.update(replace_preview_verdict=result.replace.verdict.value,
+                       replace_preview_policies=replace, replace_preview_note=REPLACE_LABEL)
+            traces["replace_preview"] = replace_trace
+        out["trace"] = traces
+        notes = list(query.notes) + list(result.notes)
+        if result.uncertain:
+            out["uncertain"] = True
+            notes += sorted({_doubt(u.why.value, u.rule_index, u.policy, u.profile, self.fmt)
+                             for m in (result.enforced, result.pending) if m is not None
+                             for s in (m.src, m.dst) if s is not None for u in s.uncertain})
+        if notes:
+            out["notes"] = notes
+        return out
+
+
+def _doubt(why: str, index: int, policy: CompiledPolicy | None, profile: str,
+           fmt: TraceFormat) -> str:
+    owner = name_part(policy, fmt) if policy is not None else f"profile {profile}"
+    return f"{owner} rule {index}: {why} (not evaluable from this flow; treated as no match)"
+
+
+def _located(hit: Hit, string: str, fmt: TraceFormat) -> dict[str, object]:
+    span = hit.span
+    return {"hit": string, "policy": hit_name(hit, fmt),
+            "file": span.file if span is not None else None,
+            "line": span.line if span is not None else None}
+
+
+def evaluate_queries(evaluator: Evaluator, queries: Iterator[Query], with_replace: bool
+                     ) -> Iterator[tuple[Query, FlowResult | None]]:
+    """Evaluate each query in input order; unresolvable ones pass through with no result."""
+    for query in queries:
+        if query.packet is None:
+            yield query, None
+        else:
+            yield query, evaluator.evaluate(query.packet, with_replace=with_replace)
+
+
+def undeclared_named_ports(policy_set: PolicySet, topology: Topology) -> list[Diagnostic]:
+    """ENG604 for rules whose named ports no endpoint in the inventory declares (§1.11)."""
+    declared = {p.name for ep in topology.endpoints for p in ep.ports}
+    out = []
+    for policy in policy_set.policies:
+        for rule in policy.ingress + policy.egress:
+            for side in (rule.source, rule.destination):
+                for match in (side.ports, side.not_ports):
+                    for name in (match.names if match is not None else ()):
+                        if name not in declared:
+                            out.append(Diagnostic(
+                                codes.NAMED_PORT_UNDECLARED, Severity.WARNING,
+                                f"named port {name!r} is declared by no endpoint in the inventory; "
+                                f"this port clause of {policy.kind.short}:{policy.name} rule "
+                                f"{rule.index} matches nothing",
+                                rule.span or policy.span))
+    return out
+
+
+def summary(results: Sequence[dict[str, object]]) -> dict[str, int]:
+    counts = {"records": len(results), "allow": 0, "deny": 0, "errors": 0, "uncertain": 0}
+    for item in results:
+        verdict = item.get("verdict")
+        if verdict in ("allow", "deny"):
+            counts[str(verdict)] += 1
+        if item.get("error"):
+            counts["errors"] += 1
+        if item.get("uncertain"):
+            counts["uncertain"] += 1
+    return counts

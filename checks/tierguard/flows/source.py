@@ -1,0 +1,146 @@
+"""Open flow inputs: files (plain or gzip), globs and stdin, line by line with line numbers."""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import shutil
+import sys
+import tempfile
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from tierguard.diagnostics import Diagnostic, Severity, Span
+from tierguard.flows import codes
+from tierguard.flows.model import FlowError
+
+GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
+SNIFF_BYTES = 64 * 1024
+STDIN = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowInput:
+    """One input file. `label` is what diagnostics show ("<stdin>" for standard input)."""
+
+    path: Path
+    label: str
+
+
+class InputError(Exception):
+    """A path or glob that matches nothing; the CLI turns it into a usage error."""
+
+
+def expand_inputs(paths: str | Path | Sequence[str | Path]) -> list[FlowInput]:
+    """Expand globs, keep order, and spool stdin (`-`) to a temporary file so it can be sniffed."""
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    inputs: list[FlowInput] = []
+    for item in items:
+        text = str(item)
+        if text == STDIN:
+            inputs.append(FlowInput(_spool_stdin(), "<stdin>"))
+            continue
+        if glob.has_magic(text):
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise InputError(f"no file matches {text}")
+            inputs.extend(FlowInput(Path(m), m) for m in matches if Path(m).is_file())
+            continue
+        path = Path(text)
+        if not path.is_file():
+            raise InputError(f"no such file: {text}")
+        inputs.append(FlowInput(path, text))
+    return inputs
+
+
+def _spool_stdin() -> Path:
+    handle = tempfile.NamedTemporaryFile(prefix="tierguard-stdin-", delete=False)
+    with handle:
+        shutil.copyfileobj(sys.stdin.buffer, handle)
+    return Path(handle.name)
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as raw:
+        return raw.read(2) == GZIP_MAGIC
+
+
+def open_binary(path: Path) -> BinaryIO:
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def sniff(path: Path) -> bytes:
+    """The first bytes of the decompressed content ("" if unreadable)."""
+    try:
+        with open_binary(path) as stream:
+            return stream.read(SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error):
+        # A truncated gzip shorter than the sniff window: read what decompresses.
+        return _partial_gzip(path)
+
+
+def _partial_gzip(path: Path) -> bytes:
+    chunks: list[bytes] = []
+    try:
+        with gzip.open(path, "rb") as stream:
+            while len(b"".join(chunks)) < SNIFF_BYTES:
+                chunk = stream.read1(4096)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    except (OSError, EOFError, zlib.error):
+        pass
+    return b"".join(chunks)
+
+
+def read_text(source: FlowInput) -> tuple[str, FlowError | None]:
+    """The whole decoded content (for JSON documents such as Whisker responses)."""
+    data = bytearray()
+    error: FlowError | None = None
+    try:
+        with open_binary(source.path) as stream:
+            while chunk := stream.read1(1 << 20):
+                data.extend(chunk)
+    except (EOFError, zlib.error, OSError) as exc:
+        error = _truncated(source.label, data.count(b"\n") + 1, exc)
+    return data.decode("utf-8", errors="replace"), error
+
+
+def iter_lines(source: FlowInput) -> Iterator[tuple[int, str] | FlowError]:
+    """Yield (line number, text) for non-blank lines; a truncated gzip ends with a FlowError."""
+    number = 0
+    try:
+        with open_binary(source.path) as stream:
+            for number, raw in enumerate(stream, start=1):  # noqa: B007 - number used after
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield problem(codes.MALFORMED_LINE, source.label, number,
+                                  f"line is not UTF-8 text ({exc.reason})")
+                    continue
+                if text.strip():
+                    yield number, text
+    except (EOFError, zlib.error, OSError) as exc:
+        yield _truncated(source.label, number + 1, exc)
+
+
+def _truncated(label: str, line: int, exc: BaseException) -> FlowError:
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return problem(codes.TRUNCATED_FILE, label, line,
+                       f"compressed data ends early or is corrupt ({exc}); "
+                       f"records from line {line} on are lost")
+    return problem(codes.UNREADABLE_FILE, label, line, f"cannot read file: {exc}")
+
+
+def problem(code: str, file: str, line: int, message: str,
+            severity: Severity | None = None, hint: str | None = None) -> FlowError:
+    """A FlowError at file:line with the code's documented severity unless one is given."""
+    span = Span(file, line, 1, line, 1) if line else Span(file, 0, 0)
+    chosen = severity or codes.DEFAULT_SEVERITY[code]
+    return FlowError(Diagnostic(code, chosen, message, span=span, hint=hint))

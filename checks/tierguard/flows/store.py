@@ -1,0 +1,505 @@
+"""The embedded flow store (DuckDB): incremental, idempotent import; hourly flow-key aggregates.
+
+Tables (see docs/flow-store.md): `imports` (one row per imported file content hash), `seen`
+(record hashes, for dedupe across overlapping files), `flows` (aggregates per flow key and hour
+bucket with first/last seen and totals). Retention keeps the N days before the newest flow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tierguard.diagnostics import Diagnostic
+from tierguard.flows import codes, fastpath
+from tierguard.flows.common import parse_hits
+from tierguard.flows.detect import detect
+from tierguard.flows.model import (Action, Counts, EndpointType, FlowError, FlowRecord, Peer,
+                                   Protocol, Reporter, ServiceRef, SourceFormat)
+from tierguard.flows.read import read_input
+from tierguard.flows.readers.base import ReadOptions
+from tierguard.flows.source import FlowInput, expand_inputs, is_gzip, problem, sniff
+from tierguard.flows.store_schema import (BUCKET_MS, KEY_NAMES, SCHEMA_VERSION, STAGING_NAMES,
+                                          TOTALS,
+                                          columns_spec, create_statements, key_hash_sql,
+                                          record_hash_sql, staging_row)
+
+DAY_MS = 86_400_000
+SAMPLES_PER_CODE = 20  # diagnostics kept per code and file; the rest are counted
+PYTHON_BATCH = 50_000
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+# (records read so far in this file, file index, file count, file label)
+Progress = Callable[[int, int, int, str], None]
+# Rewrites records before they are stored (workload resolution).
+Transform = Callable[[Iterable[FlowRecord]], Iterator[FlowRecord]]
+
+
+class StoreError(Exception):
+    """The store cannot be opened or downloaded; the CLI reports it as a usage error."""
+
+
+@dataclass(slots=True)
+class FileReport:
+    label: str
+    format: str = ""
+    status: str = "imported"  # imported | already-imported | unreadable
+    records: int = 0  # records read (after in-file dedupe)
+    new_records: int = 0  # records not already in the store
+    problems: int = 0
+    fast_path: bool = False
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class ImportReport:
+    files: list[FileReport] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    problem_counts: Counter[str] = field(default_factory=Counter)
+    retention_dropped: int = 0
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def new_records(self) -> int:
+        return sum(f.new_records for f in self.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Talker:
+    source: str
+    dest: str
+    dest_port: int | None
+    protocol: str
+    action: str
+    records: int
+    flows: int
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    ip: str
+    side: str
+    records: int
+    first_seen_ms: int
+    last_seen_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSummary:
+    flow_keys: int
+    records: int
+    first_seen_ms: int | None
+    last_seen_ms: int | None
+    hours_covered: int
+    hours_spanned: int
+    imported_files: int
+    by_format: tuple[tuple[str, int], ...]
+    top_talkers: tuple[Talker, ...]
+    denied: tuple[Talker, ...]
+    unresolved: tuple[Unresolved, ...]
+
+
+def content_hash(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha1").hexdigest()
+
+
+class FlowStore:
+    """An open store. Use as a context manager; `open_store` handles s3:// URLs."""
+
+    def __init__(self, path: Path, read_only: bool = False,
+                 memory_limit: str = DEFAULT_MEMORY_LIMIT, temporary: bool = False) -> None:
+        self.path = path
+        self.temporary = temporary  # a downloaded copy, deleted on close
+        self.read_only = read_only
+        try:
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self.connection = duckdb.connect(str(path), read_only=read_only)
+        except (duckdb.Error, OSError) as exc:
+            raise StoreError(f"cannot open flow store {path}: {exc}") from None
+        self.connection.execute(f"SET memory_limit = '{memory_limit}'")
+        self.connection.execute("SET preserve_insertion_order = false")
+        self.connection.execute("SET enable_progress_bar = false")
+        if not read_only:
+            for statement in create_statements():
+                self.connection.execute(statement)
+            self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
+                                    [SCHEMA_VERSION])
+
+    def __enter__(self) -> FlowStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+        if self.temporary:
+            self.path.unlink(missing_ok=True)
+
+    # -- import ---------------------------------------------------------------------------
+
+    def import_files(self, paths: str | Path | Sequence[str | Path],
+                     format: SourceFormat | None = None, *,
+                     options: ReadOptions | None = None, transform: Transform | None = None,
+                     retention_days: float | None = None, fast_path: bool = True,
+                     progress: Progress | None = None,
+                     now_ms: int | None = None) -> ImportReport:
+        """Import every input once (by content hash); return what happened per file."""
+        report = ImportReport()
+        inputs = expand_inputs(paths)
+        now = now_ms if now_ms is not None else int(time.time() * 1000)
+        for index, source in enumerate(inputs):
+            started = time.monotonic()
+            file_report = self._import_one(source, format, options or ReadOptions(), transform,
+                                           fast_path, report, now,
+                                           _file_progress(progress, index, len(inputs),
+                                                          source.label))
+            file_report.seconds = time.monotonic() - started
+            report.files.append(file_report)
+        if retention_days is not None:
+            report.retention_dropped = self.apply_retention(retention_days)
+            if report.retention_dropped:
+                report.diagnostics.append(problem(
+                    codes.RETENTION_DROPPED, str(self.path), 0,
+                    f"{report.retention_dropped} hourly flow aggregates older than "
+                    f"{retention_days:g} days removed").diagnostic)
+        return report
+
+    def _import_one(self, source: FlowInput, chosen: SourceFormat | None, options: ReadOptions,
+                    transform: Transform | None, use_fast_path: bool, report: ImportReport,
+                    now_ms: int, progress: Callable[[int], None]) -> FileReport:
+        digest = content_hash(source.path)
+        file_report = FileReport(source.label)
+        known = self.connection.execute("SELECT path FROM imports WHERE content_hash = ?",
+                                        [digest]).fetchone()
+        if known:
+            file_report.status = "already-imported"
+            report.diagnostics.append(problem(
+                codes.ALREADY_IMPORTED, source.label, 0,
+                f"same content as {known[0]}, imported before; skipped").diagnostic)
+            return file_report
+        fmt = chosen or detect(sniff(source.path))
+        file_report.format = fmt.value if fmt else ""
+        count = None
+        if use_fast_path and fmt is SourceFormat.CALICO_ENTERPRISE and transform is None:
+            count = fastpath.load(self.connection, source.path, is_gzip(source.path),
+                                  _is_es_document(source.path), now_ms)
+        file_report.fast_path = count is not None
+        if count is None:
+            count = self._python_staging(source, fmt, options, transform, report, file_report,
+                                         progress)
+        else:
+            progress(count)
+        file_report.records = count
+        self.connection.execute("BEGIN TRANSACTION")
+        try:
+            file_report.new_records = self._merge_staging()
+            self._record_import(digest, source, file_report)
+            self.connection.execute("COMMIT")
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        if file_report.records > file_report.new_records:
+            report.diagnostics.append(problem(
+                codes.DUPLICATES_IN_STORE, source.label, 0,
+                f"{file_report.records - file_report.new_records} of {file_report.records} "
+                "records were already in the store; not counted again").diagnostic)
+        return file_report
+
+    def _python_staging(self, source: FlowInput, fmt: SourceFormat | None, options: ReadOptions,
+                        transform: Transform | None, report: ImportReport,
+                        file_report: FileReport, progress: Callable[[int], None]) -> int:
+        from tierguard.flows.read import _checked
+
+        seen: set[bytes] = set()
+        items = _checked(read_input(source, fmt, options), seen, int(time.time() * 1000))
+        records = _collect_problems(items, report, file_report)
+        if transform is not None:
+            records = transform(records)
+        self.connection.execute("DROP TABLE IF EXISTS staging")
+        names = ", ".join(STAGING_NAMES)
+        self.connection.execute(
+            f"CREATE TEMP TABLE staging AS SELECT {names}, 0::UBIGINT AS record_hash "
+            f"FROM read_json('/dev/null', columns={columns_spec()}) LIMIT 0")
+        count = 0
+        for batch_file, batch_count in _spooled_batches(records):
+            count += batch_count
+            try:
+                self.connection.execute(
+                    f"INSERT INTO staging SELECT {names}, {record_hash_sql()} FROM "
+                    f"read_json('{batch_file}', format='newline_delimited', "
+                    f"columns={columns_spec()})")
+            finally:
+                os.unlink(batch_file)
+            progress(count)
+        return count
+
+    def _merge_staging(self) -> int:
+        """Merge the staging rows not yet in `seen` into the hourly `flows` aggregates."""
+        con = _Timed(self.connection) if os.environ.get("TIERGUARD_TIME_SQL") else self.connection
+        overlap = _scalar(con, "SELECT count(*) FROM staging SEMI JOIN seen USING (record_hash)")
+        fresh = ("staging" if overlap == 0 else
+                 "(SELECT * FROM staging ANTI JOIN seen USING (record_hash))")
+        values = ", ".join(f"any_value({k}) AS {k}" for k in KEY_NAMES)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE batch AS SELECT key_hash, bucket_ms, {values}, "
+            "min(start_ms) AS first_seen_ms, max(end_ms) AS last_seen_ms, "
+            "count(*)::BIGINT AS records, sum(num_flows)::BIGINT AS num_flows, "
+            "sum(packets_in)::BIGINT AS packets_in, sum(packets_out)::BIGINT AS packets_out, "
+            "sum(bytes_in)::BIGINT AS bytes_in, sum(bytes_out)::BIGINT AS bytes_out "
+            f"FROM (SELECT *, {key_hash_sql()} AS key_hash, "
+            f"(start_ms // {BUCKET_MS}) * {BUCKET_MS} AS bucket_ms FROM {fresh}) "
+            "GROUP BY key_hash, bucket_ms")
+        added = _scalar(con, "SELECT coalesce(sum(records), 0) FROM batch")
+        con.execute(f"INSERT INTO seen SELECT record_hash, end_ms FROM {fresh}")
+        existing = _scalar(con, "SELECT count(*) FROM flows SEMI JOIN batch "
+                                "USING (key_hash, bucket_ms)")
+        if existing:
+            totals = ", ".join(f"sum({t})::BIGINT AS {t}" for t in TOTALS)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE merged AS SELECT key_hash, bucket_ms, {values}, "
+                f"min(first_seen_ms) AS first_seen_ms, max(last_seen_ms) AS last_seen_ms, "
+                f"{totals} FROM (SELECT * FROM flows SEMI JOIN batch USING (key_hash, bucket_ms) "
+                "UNION ALL BY NAME SELECT * FROM batch) GROUP BY key_hash, bucket_ms")
+            con.execute("DELETE FROM flows USING batch WHERE flows.key_hash = batch.key_hash "
+                        "AND flows.bucket_ms = batch.bucket_ms")
+            con.execute("INSERT INTO flows BY NAME SELECT * FROM merged")
+        else:
+            con.execute("INSERT INTO flows BY NAME SELECT * FROM batch")
+        for table in ("staging", "batch", "merged"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        return added
+
+    def _record_import(self, digest: str, source: FlowInput, file_report: FileReport) -> None:
+        self.connection.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [digest, source.label, file_report.format, source.path.stat().st_size,
+             file_report.records, file_report.new_records, file_report.problems,
+             file_report.fast_path])
+
+    def apply_retention(self, days: float) -> int:
+        """Drop aggregates (and dedupe hashes) ending before newest flow minus `days`."""
+        row = self.connection.execute("SELECT max(last_seen_ms) FROM flows").fetchone()
+        if not row or row[0] is None:
+            return 0
+        cutoff = int(row[0] - days * DAY_MS)
+        dropped = self.connection.execute("SELECT count(*) FROM flows WHERE last_seen_ms < ?",
+                                          [cutoff]).fetchone()
+        self.connection.execute("DELETE FROM flows WHERE last_seen_ms < ?", [cutoff])
+        self.connection.execute("DELETE FROM seen WHERE end_ms < ?", [cutoff])
+        return int(dropped[0]) if dropped else 0
+
+    # -- queries --------------------------------------------------------------------------
+
+    def summary(self, top: int = 10) -> StoreSummary:
+        con = self.connection
+        totals = con.execute(
+            "SELECT count(DISTINCT key_hash), coalesce(sum(records), 0), min(first_seen_ms), "
+            "max(last_seen_ms), count(DISTINCT bucket_ms) FROM flows").fetchone()
+        assert totals is not None
+        files = con.execute("SELECT count(*) FROM imports").fetchone()
+        by_format = con.execute("SELECT source_format, sum(records)::BIGINT FROM flows "
+                                "GROUP BY 1 ORDER BY 2 DESC").fetchall()
+        first, last = totals[2], totals[3]
+        spanned = 0 if first is None else int((last - first) // BUCKET_MS) + 1
+        return StoreSummary(
+            flow_keys=int(totals[0]), records=int(totals[1]), first_seen_ms=first,
+            last_seen_ms=last, hours_covered=int(totals[4]), hours_spanned=spanned,
+            imported_files=int(files[0]) if files else 0,
+            by_format=tuple((str(f), int(n)) for f, n in by_format),
+            top_talkers=self._talkers("true", top), denied=self._talkers("action = 'deny'", top),
+            unresolved=self._unresolved(top))
+
+    def _talkers(self, where: str, top: int) -> tuple[Talker, ...]:
+        rows = self.connection.execute(
+            f"SELECT {_peer_label('src')} AS s, {_peer_label('dst')} AS d, dest_port, "
+            "proto_name, action, sum(records)::BIGINT, sum(num_flows)::BIGINT, "
+            "sum(bytes_in + bytes_out)::BIGINT AS b FROM flows "
+            f"WHERE {where} GROUP BY ALL ORDER BY b DESC, 6 DESC, s, d LIMIT {int(top)}").fetchall()
+        return tuple(Talker(*row) for row in rows)
+
+    def _unresolved(self, top: int) -> tuple[Unresolved, ...]:
+        rows = self.connection.execute(
+            "SELECT ip, side, sum(records)::BIGINT AS n, min(first_seen_ms), max(last_seen_ms) "
+            "FROM (SELECT src_ip AS ip, 'source' AS side, * FROM flows WHERE src_type = 'unknown' "
+            "UNION ALL BY NAME SELECT dst_ip AS ip, 'destination' AS side, * FROM flows "
+            "WHERE dst_type = 'unknown') WHERE ip IS NOT NULL "
+            f"GROUP BY ip, side ORDER BY n DESC, ip LIMIT {int(top)}").fetchall()
+        return tuple(Unresolved(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]))
+                     for r in rows)
+
+    def records(self) -> Iterator[FlowRecord]:
+        """One record per flow key over the whole retention window (hour buckets combined)."""
+        keys = ", ".join(KEY_NAMES)
+        query = (f"SELECT {keys}, min(first_seen_ms), max(last_seen_ms), "
+                 "sum(num_flows)::BIGINT, sum(packets_in)::BIGINT, sum(packets_out)::BIGINT, "
+                 f"sum(bytes_in)::BIGINT, sum(bytes_out)::BIGINT FROM flows GROUP BY ALL "
+                 f"ORDER BY min(first_seen_ms), {keys}")
+        result = self.connection.execute(query)
+        number = 0
+        while rows := result.fetchmany(10_000):
+            for row in rows:
+                number += 1
+                yield _record_from_row(dict(zip((*KEY_NAMES, "first", "last", "num_flows",
+                                                 "packets_in", "packets_out", "bytes_in",
+                                                 "bytes_out"), row)), str(self.path), number)
+
+
+def _scalar(connection: Any, query: str) -> int:
+    row = connection.execute(query).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _peer_label(prefix: str) -> str:
+    return (f"CASE WHEN {prefix}_type = 'unknown' THEN coalesce({prefix}_ip, '?') "
+            f"WHEN {prefix}_namespace = '' THEN coalesce(nullif({prefix}_name_aggr, ''), "
+            f"{prefix}_ip, {prefix}_type) "
+            f"ELSE {prefix}_namespace || '/' || coalesce(nullif({prefix}_name_aggr, ''), "
+            f"{prefix}_name) END")
+
+
+def _record_from_row(row: dict[str, Any], label: str, number: int) -> FlowRecord:
+    peers = {prefix: Peer(type=EndpointType(row[f"{prefix}_type"]),
+                          namespace=row[f"{prefix}_namespace"], name=row[f"{prefix}_name"],
+                          name_aggr=row[f"{prefix}_name_aggr"], ip=row[f"{prefix}_ip"],
+                          labels=tuple(row[f"{prefix}_labels"] or ()),
+                          workload=row[f"{prefix}_workload"],
+                          resolved_by=row[f"{prefix}_resolved_by"])
+             for prefix in ("src", "dst")}
+    enforced_raw = tuple(row["enforced"] or ())
+    pending_raw = None if row["pending"] is None else tuple(row["pending"])
+    service = (ServiceRef(row["svc_namespace"], row["svc_name"], row["svc_port_name"],
+                          row["svc_port"]) if row["svc_name"] else None)
+    return FlowRecord(
+        start_ms=int(row["first"]), end_ms=int(row["last"]), source=peers["src"],
+        dest=peers["dst"], dest_port=row["dest_port"],
+        protocol=Protocol(row["proto_num"], row["proto_name"]),
+        reporter=Reporter(row["reporter"]), action=Action(row["action"]),
+        enforced=parse_hits(enforced_raw)[0], pending=parse_hits(pending_raw or ())[0],
+        enforced_raw=enforced_raw, pending_raw=pending_raw,
+        counts=Counts(int(row["num_flows"]), int(row["packets_in"]), int(row["packets_out"]),
+                      int(row["bytes_in"]), int(row["bytes_out"])),
+        format=SourceFormat(row["source_format"]), file=label, line=number,
+        dest_service=service)
+
+
+def _collect_problems(items: Iterable[FlowRecord | FlowError], report: ImportReport,
+                      file_report: FileReport) -> Iterator[FlowRecord]:
+    """Pass records through; keep the first diagnostics per code, count all."""
+    per_code: Counter[str] = Counter()
+    for item in items:
+        if isinstance(item, FlowRecord):
+            yield item
+            continue
+        per_code[item.code] += 1
+        file_report.problems += 1
+        report.problem_counts[item.code] += 1
+        if per_code[item.code] <= SAMPLES_PER_CODE:
+            report.diagnostics.append(item.diagnostic)
+    for code, count in sorted(per_code.items()):
+        if count > SAMPLES_PER_CODE:
+            report.diagnostics.append(problem(
+                code, file_report.label, 0,
+                f"{count - SAMPLES_PER_CODE} more {code} problems in this file (first "
+                f"{SAMPLES_PER_CODE} shown)").diagnostic)
+
+
+def _spooled_batches(records: Iterable[FlowRecord]) -> Iterator[tuple[str, int]]:
+    """Write staging rows to temporary NDJSON files of PYTHON_BATCH rows for read_json."""
+    handle = None
+    count = 0
+    for record in records:
+        if handle is None:
+            handle = tempfile.NamedTemporaryFile("w", suffix=".ndjson", prefix="tierguard-",
+                                                 delete=False, encoding="utf-8")
+        handle.write(json.dumps(staging_row(record)))
+        handle.write("\n")
+        count += 1
+        if count == PYTHON_BATCH:
+            handle.close()
+            yield handle.name, count
+            handle, count = None, 0
+    if handle is not None:
+        handle.close()
+        yield handle.name, count
+
+
+def _is_es_document(path: Path) -> bool:
+    head = sniff(path).split(b"\n", 1)[0]
+    try:
+        first = json.loads(head)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(first, dict) and "_source" in first
+
+
+def _file_progress(progress: Progress | None, index: int, total: int,
+                   label: str) -> Callable[[int], None]:
+    def report(count: int) -> None:
+        if progress is not None:
+            progress(count, index, total, label)
+    return report
+
+
+def open_store(location: str | Path, read_only: bool = True) -> FlowStore:
+    """Open a store file, or download an `s3://bucket/key` store to a temporary file first."""
+    text = str(location)
+    if text.startswith("s3://"):
+        if not read_only:
+            raise StoreError("an s3:// store can only be read; import into a local file")
+        return FlowStore(download_s3(text), read_only=True, temporary=True)
+    path = Path(text)
+    if read_only and not path.is_file():
+        raise StoreError(f"no flow store at {path}")
+    return FlowStore(path, read_only=read_only)
+
+
+def download_s3(url: str) -> Path:
+    """Fetch `s3://bucket/key` with boto3 (endpoint from AWS_ENDPOINT_URL, as boto3 reads it)."""
+    try:
+        import boto3  # optional: only needed for object-store URLs
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        raise StoreError("reading s3:// stores needs boto3 (pip install boto3)") from None
+    bucket, _, key = url[len("s3://"):].partition("/")
+    if not bucket or not key:
+        raise StoreError(f"{url}: expected s3://bucket/key")
+    target = Path(tempfile.mkdtemp(prefix="tierguard-store-")) / Path(key).name
+    try:
+        boto3.client("s3").download_file(bucket, key, str(target))
+    except (BotoCoreError, ClientError) as exc:
+        raise StoreError(f"cannot download {url}: {exc}") from None
+    return target
+
+
+def read_store(location: str | Path) -> Iterator[FlowRecord]:
+    """Every aggregated flow of a store (local path or s3:// URL) as FlowRecords."""
+    with open_store(location) as store:
+        yield from store.records()
+
+
+class _Timed:
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        started = time.perf_counter()
+        result = self.con.execute(sql, *args)
+        print(f"{time.perf_counter() - started:.3f}s {sql[:90]}", file=__import__("sys").stderr)
+        return result

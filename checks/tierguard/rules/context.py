@@ -1,0 +1,38 @@
+"""What every admission rule receives: one resource, its typed model, and the run's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from tierguard.engine.ir import CalicoVersion, Edition
+from tierguard.loader.resources import ResourceDoc
+from tierguard.model import build as model_build
+from tierguard.model import gitops
+
+Model = Union[model_build.Resource, gitops.GitOpsObject]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    resource: ResourceDoc
+    model: Model | None
+    calico_version: CalicoVersion
+    edition: Edition
+    # Tiers that exist for this run: defined in the repository, plus the version's built-in tiers.
+    known_tiers: frozenset[str]
+
+
+def builtin_tiers(version: CalicoVersion, edition: Edition) -> frozenset[str]:
+    """Tiers Calico itself (or the operator) creates, per calico-semantics section 1.5."""
+    tiers = {"default"}
+    if edition is Edition.ENTERPRISE:
+        return frozenset(tiers | {"allow-tigera", "adminnetworkpolicy", "baselineadminnetworkpolicy"})
+    if version >= CalicoVersion(3, 32):
+        return frozenset(tiers | {"kube-admin", "kube-baseline", "calico-system"})
+    tiers.add("allow-tigera")
+    if version >= CalicoVersion(3, 29):
+        tiers.add("adminnetworkpolicy")
+    if version >= CalicoVersion(3, 30):
+        tiers.add("baselineadminnetworkpolicy")
+    return frozenset(tiers)

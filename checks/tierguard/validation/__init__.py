@@ -1,0 +1,1 @@
+"""Validation of loaded resources: kind dispatch, Kubernetes schemas, GitOps models, Calico rules."""

@@ -1,0 +1,165 @@
+"""Kubernetes built-in kinds against kubernetes-validate's bundled strict JSON schemas.
+
+The package is used as a schema data source only (ecosystem.md section 1.1): schema files are read
+through importlib.resources, one Draft 2020-12 validator is built per (version, kind) and cached
+by the `K8sSchemas` instance, and `iter_errors` reports every error, each mapped back to the
+node it concerns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from importlib import resources
+from importlib.abc import Traversable
+from typing import Any
+
+import jsonschema
+import referencing
+import referencing.jsonschema
+
+from tierguard.diagnostics import Diagnostic, Severity
+from tierguard.loader import paths
+from tierguard.loader.nodes import LMap, Node
+from tierguard.loader.resources import ResourceDoc
+from tierguard.validation import codes
+
+_PACKAGE = "kubernetes_validate"
+_SCHEMA_DIR = "kubernetes-json-schema"
+_MESSAGE_LIMIT = 160
+
+
+def _schema_root() -> Traversable:
+    return resources.files(_PACKAGE).joinpath(_SCHEMA_DIR)
+
+
+def supported_versions() -> tuple[str, ...]:
+    """The Kubernetes minor versions with bundled schemas, oldest first, e.g. ('1.25', ..., '1.37')."""
+    found = set()
+    for entry in _schema_root().iterdir():
+        match = re.fullmatch(r"v(\d+)\.(\d+)\.0-local-strict", entry.name)
+        if match:
+            found.add((int(match.group(1)), int(match.group(2))))
+    return tuple(f"{major}.{minor}" for major, minor in sorted(found))
+
+
+def _file_name(api_version: str, kind: str) -> str:
+    group, _, version = api_version.rpartition("/")
+    label = group.split(".")[0]
+    return f"{kind.lower()}-{label}-{version}.json" if group else f"{kind.lower()}-{version}.json"
+
+
+def _matches_gvk(schema: dict[str, Any], api_version: str, kind: str) -> bool:
+    group, _, version = api_version.rpartition("/")
+    return any(g.get("group", "") == group and g.get("version") == version and g.get("kind") == kind
+               for g in schema.get("x-kubernetes-group-version-kind", ()))
+
+
+class K8sSchemas:
+    """Validators for one Kubernetes version, built on first use and kept for the instance's life."""
+
+    def __init__(self, kubernetes_version: str) -> None:
+        minor = ".".join(kubernetes_version.lstrip("v").split(".")[:2])
+        if minor not in supported_versions():
+            raise ValueError(f"no bundled Kubernetes schemas for version {kubernetes_version}")
+        self.version = minor
+        self._dir = _schema_root().joinpath(f"v{minor}.0-local-strict")
+        self._validators: dict[tuple[str, str], jsonschema.protocols.Validator | None] = {}
+        self._registry: referencing.Registry[Any] | None = None
+
+    def _load(self, name: str) -> dict[str, Any] | None:
+        entry = self._dir.joinpath(name)
+        if not entry.is_file():
+            return None
+        loaded: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
+        return loaded
+
+    def _base_registry(self) -> referencing.Registry[Any]:
+        if self._registry is None:
+            definitions = self._load("_definitions.json") or {}
+            resource = referencing.Resource.from_contents(
+                definitions, default_specification=referencing.jsonschema.DRAFT202012)
+            self._registry = resource @ referencing.Registry()
+        return self._registry
+
+    def validator(self, api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
+        """The validator for a built-in kind, or None when this version has no such kind."""
+        key = (api_version, kind)
+        if key not in self._validators:
+            schema = self._load(_file_name(api_version, kind))
+            if schema is None or not _matches_gvk(schema, api_version, kind):
+                self._validators[key] = None
+            else:
+                self._validators[key] = jsonschema.Draft202012Validator(schema, registry=self._base_registry())
+        return self._validators[key]
+
+    def knows(self, api_version: str, kind: str) -> bool:
+        return self.validator(api_version, kind) is not None
+
+    def check(self, resource: ResourceDoc) -> Iterator[Diagnostic]:
+        """Every schema error of a built-in object, located at the offending node."""
+        validator = self.validator(resource.api_version, resource.kind)
+        if validator is None:
+            return
+        instance: Any = resource.root.to_plain()
+        errors = sorted(validator.iter_errors(instance), key=lambda e: [str(step) for step in e.absolute_path])
+        for error in errors:
+            yield from _diagnostics(error, resource, self.version)
+
+
+def _path_of(steps: Any) -> str:
+    path = ""
+    for step in steps:
+        path = paths.join(path, step if isinstance(step, int) else str(step))
+    return path
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _diagnostics(error: jsonschema.ValidationError, resource: ResourceDoc, version: str) -> Iterator[Diagnostic]:
+    path = _path_of(error.absolute_path)
+    node: Node | None = paths.node_at(resource.root, path) if path else resource.root
+    node = node or resource.root
+    where = path or "<object>"
+    suffix = f" (Kubernetes {version} schema)"
+
+    def make(message: str, at: Node | None, field: str) -> Diagnostic:
+        span = at.span if at is not None else resource.span
+        return Diagnostic(codes.K8S_SCHEMA, Severity.ERROR, message + suffix, span, resource.ref,
+                          resource.field(field))
+
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(node, LMap):
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        allowed = set(schema.get("properties", {}))
+        for key in [k for k in error.instance if k not in allowed]:
+            child = paths.join(path, key)
+            yield make(f"{child}: unknown field {key!r}", _key_node(node, key), child)
+        return
+    if error.validator == "required" and isinstance(error.validator_value, list):
+        present = error.instance if isinstance(error.instance, dict) else {}
+        for name in [n for n in error.validator_value if n not in present]:
+            yield make(f"{paths.join(path, name)}: required field {name!r} is missing", node, path)
+        return
+    if error.validator == "type":
+        expected = error.validator_value
+        wanted = " or ".join(expected) if isinstance(expected, list) else str(expected)
+        yield make(f"{where}: expected {wanted}, got {_short(error.instance)}", node, path)
+        return
+    if error.validator == "enum":
+        choices = error.validator_value if isinstance(error.validator_value, list) else []
+        allowed_values = ", ".join(str(v) for v in choices)
+        yield make(f"{where}: {_short(error.instance)} is not one of: {allowed_values}", node, path)
+        return
+    message = error.message if len(error.message) <= _MESSAGE_LIMIT else error.message[:_MESSAGE_LIMIT] + "..."
+    yield make(f"{where}: {message}", node, path)
+
+
+def _key_node(mapping: LMap, key: str) -> Node | None:
+    for k, _ in mapping.entries:
+        if k.value == key:
+            return k
+    return None
