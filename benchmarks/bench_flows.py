@@ -90,6 +90,11 @@ def generate(path: Path, count: int, files: int) -> list[Path]:
     return paths
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # all threads, DuckDB's included
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -103,13 +108,18 @@ def run(count: int, files: int, workdir: Path) -> None:
     store_path = workdir / f"store-{count}.duckdb"
     store_path.unlink(missing_ok=True)
     with FlowStore(store_path, read_only=False) as store:
-        t0 = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         report = store.import_files([str(p) for p in paths])
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         fast = sum(1 for f in report.files if f.fast_path)
-        print(f"import: {report.records:,} records in {elapsed:.1f} s = "
+        cores = os.cpu_count() or 1
+        print(f"import: {report.records:,} records in {elapsed:.1f} s wall = "
               f"{report.records / elapsed:,.0f} records/s ({size / elapsed / 1e6:.0f} MB/s), "
               f"fast path {fast}/{len(report.files)} files, peak RSS {peak_rss_mb():,.0f} MB")
+        print(f"        CPU {cpu:.1f} s on {cores} cores = {report.records / (cpu / cores):,.0f} "
+              f"records/s if the cores were ours alone; load average {load_before:.1f} -> "
+              f"{os.getloadavg()[0]:.1f}")
         t0 = time.perf_counter()
         again = store.import_files([str(p) for p in paths])
         print(f"re-import (idempotent): {again.new_records} new records, "

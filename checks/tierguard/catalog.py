@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from tierguard.catalog_types import CodeDoc
 from tierguard.engine import codes as engine_codes
 from tierguard.engine import compile_codes
+from tierguard.flows import codes as flows_codes
 from tierguard.inventory import codes as inventory_codes
 from tierguard.config import codes as config_codes
 from tierguard.loader import codes as loader_codes
@@ -31,6 +32,7 @@ def _families() -> tuple[tuple[CodeDoc, ...], ...]:
         validation_codes.CODES,
         rules_codes.CODES,
         review_codes.CODES,
+        flows_codes.CODES,
     )
 
 

@@ -47,6 +47,7 @@ def test_admin_network_policy_in_3_31() -> None:
     assert policy.types == frozenset({Direction.INGRESS, Direction.EGRESS})
     dev = canonical("pcns.env == \"dev\"")
     scan = canonical("(has(projectcalico.org/namespace)) && (projectcalico.org/orchestrator == 'k8s' && app == 'scan')")
+    assert [r.name for r in policy.ingress] == ["from-dev"] * 4 + ["defer"]
     assert [(r.index, r.action, r.protocol, str(r.source.selector), r.destination.ports) for r in policy.ingress] == [
         (0, Action.DENY, 6, dev, PortMatch((PortRange(80, 80),))),
         (1, Action.DENY, 6, scan, PortMatch((PortRange(80, 80),))),
@@ -140,7 +141,7 @@ def test_fail_closed_conversion() -> None:
     assert policy.egress[0] == CompiledRule(Action.DENY, 0, span=policy.egress[0].span)
     assert [(d.code, d.field_path, d.span.line if d.span else 0) for d in diagnostics] == [
         ("ENG653", "spec.egress[0].to[0].nodes", 8),
-        ("ENG653", "spec.egress[1]", 9),
+        ("ENG653", "spec.egress[1].to[0].networks[0]", 9),
         ("ENG653", "spec.egress[2].to[0].domainNames", 10),
     ]
     assert diagnostics[0].message == (

@@ -142,8 +142,8 @@ def test_e5_global_rule_namespace_selector_in_namespaced_policy() -> None:
     ("{serviceAccounts: {names: [api, web]}}",
      "(projectcalico.org/namespace == 'app') && (projectcalico.org/serviceaccount in { 'api', 'web' })"),
     ("{serviceAccounts: {selector: \"team == 'a'\", names: [api]}, selector: has(x)}",
-     "(projectcalico.org/namespace == 'app') && "
-     "((pcsa.team == \"a\" && projectcalico.org/serviceaccount in { 'api' }) && (has(x)))"),
+     ("(projectcalico.org/namespace == 'app') && "
+      "((pcsa.team == \"a\" && projectcalico.org/serviceaccount in { 'api' }) && (has(x)))")),
     ("{namespaceSelector: all()}", "has(projectcalico.org/namespace)"),
     ("{namespaceSelector: \"!has(team)\", selector: has(x)}", "(!has(pcns.team)) && (has(x))"),
     ("{namespaceSelector: \"projectcalico.org/name == 'db'\"}", "pcns.projectcalico.org/name == \"db\""),
@@ -323,3 +323,27 @@ def test_invalid_values_leave_the_policy_out_with_a_located_diagnostic() -> None
         ("ENG650", "spec.egress[0].destination.nets[0]", 23, 49),
     ]
     assert diagnostics[0].resource is not None and str(diagnostics[0].resource) == "NetworkPolicy app/bad-selector"
+
+
+def test_host_endpoint_options_and_rule_names() -> None:
+    policy = only_policy("""\
+        apiVersion: projectcalico.org/v3
+        kind: GlobalNetworkPolicy
+        metadata: {name: edge}
+        spec:
+          selector: has(role)
+          preDNAT: true
+          applyOnForward: true
+          ingress:
+          - action: Deny
+            metadata: {annotations: {name: block-bad}}
+        """)
+    assert (policy.pre_dnat, policy.apply_on_forward, policy.do_not_track) == (True, True, False)
+    assert policy.ingress[0].name == "block-bad"
+    namespaced = only_policy("""\
+        apiVersion: projectcalico.org/v3
+        kind: NetworkPolicy
+        metadata: {name: p, namespace: app}
+        spec: {ingress: [{action: Allow}]}
+        """)
+    assert (namespaced.pre_dnat, namespaced.apply_on_forward, namespaced.ingress[0].name) == (False, False, "")

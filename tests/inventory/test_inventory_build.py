@@ -121,6 +121,7 @@ def test_interning_by_labels_namespace_and_ports() -> None:
     assert web1 is not None and web2 is not None and web1.labels is web2.labels  # one shared LabelSet
     assert [e.name for e in inventory.class_representatives()] == ["web-1", "web-3", "db-1"]
     assert [e.name for e in inventory.pods_by_aggregate("app", "web-5d9f-*")] == ["web-1", "web-2"]
+    assert [e.name for e in inventory.pods_by_aggregate("app", "db-1")] == ["db-1"]  # a bare pod: its name
     assert web1.ports[0].name == "http" and web1.ports[0].port == 8080 and web1.ports[0].protocol == 6
 
 

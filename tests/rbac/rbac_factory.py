@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import yaml
-
 from tierguard.diagnostics import Diagnostic
 from tierguard.loader.yaml_source import load_yaml_text
 from tierguard.model.rbac import rbac_set_from_documents

@@ -6,12 +6,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rbac_factory import (
-    cluster_role, crb, group, index_of, rb, req, role, rule, sa, user,
+    cluster_role,
+    crb,
+    group,
+    index_of,
+    rb,
+    req,
+    role,
+    rule,
+    sa,
+    user,
 )
-
 from tierguard.model.rbac import PolicyRule, Role, RoleKind
 from tierguard.rbac.aggregation import SourcedRule
-from tierguard.rbac.authorizer import CompiledRule, Request, authorize
+from tierguard.rbac.authorizer import CompiledRule, Request, authorize, granted_names
 from tierguard.rbac.identity import UserInfo
 
 # --- admin via RoleBinding to a ClusterRole with every wildcard (upstream case 1) -----------------
@@ -262,8 +270,8 @@ def test_aggregation(username: str, verb: str, resource: str, allowed: bool) -> 
 def test_aggregated_grant_names_the_source_role() -> None:
     decision = authorize(AGGREGATED, req("mon", "list", "pods", namespace="n"))
     assert [g.describe() for g in decision.grants] == [
-        "ClusterRoleBinding monitoring -> ClusterRole monitoring rules[0] "
-        "(aggregated from ClusterRole monitoring-pods) at rbac.yaml:33:3"]
+        ("ClusterRoleBinding monitoring -> ClusterRole monitoring rules[0] "
+        "(aggregated from ClusterRole monitoring-pods) at rbac.yaml:33:3")]
 
 
 def test_aggregation_cycle_terminates_with_the_union() -> None:
@@ -306,3 +314,14 @@ def test_url_prefix_rule_matches_exactly_the_prefixed_paths(prefix: str, rest: s
     path = "/" + rest
     expected = path.startswith(prefix) or prefix + "*" == "*"
     assert rule_.allows(Request(UserInfo("u"), "get", path=path, resource_request=False)) is expected
+
+
+@given(username=st.sampled_from(["mon", "adm", "notin", "all", "nobody"]),
+       verb=st.sampled_from(["get", "list", "delete", "create", "*"]),
+       resource=st.sampled_from(["pods", "endpoints", "secrets", "nodes"]),
+       name=st.sampled_from(["", "web", "api"]))
+def test_granted_names_agrees_with_authorize(username: str, verb: str, resource: str, name: str) -> None:
+    for index in (AGGREGATED, MATCHING, SUBJECTS):
+        request = req(username, verb, resource, namespace="ns1")
+        named = Request(request.user, verb, resource, name=name, namespace="ns1")
+        assert granted_names(index, request).allows(name) is authorize(index, named).allowed

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import pytest
 from rbac_factory import cluster_role, crb, group, index_of, rb, rule, user
-
 from tierguard.diagnostics import Span
 from tierguard.rbac.changes import (
-    ApplyMode, ChangeKind, ObjectKey, SourcedResource, authorize_changes, diff_resources,
+    ApplyMode,
+    ChangeKind,
+    ObjectKey,
+    SourcedResource,
+    authorize_changes,
+    diff_resources,
 )
 from tierguard.rbac.identities import (
-    GitAuthor, IdentityMapping, IdentitySource, KubeIdentity, PathOwners, TeamMapping, UserMapping,
+    GitAuthor,
+    IdentityMapping,
+    IdentitySource,
+    KubeIdentity,
+    PathOwners,
+    TeamMapping,
+    UserMapping,
     mapping_from_plain,
 )
 from tierguard.rbac.tiers import CalicoSettings
@@ -67,42 +77,42 @@ def test_diff_derives_creates_updates_and_deletes() -> None:
     (GitAuthor("alice@example.com"), [np("a", "app")], [], []),
     # another namespace: ordinary RBAC denies
     (GitAuthor("alice@example.com"), [], [np("a", "app", namespace="shop", line=7)],
-     [("RBAC420", 7, "alice@example.com as alice (groups team-payments) may not create NetworkPolicy shop/a: "
+     [("RBAC420", 7, ("alice@example.com as alice (groups team-payments) may not create NetworkPolicy shop/a: "
                      "missing create networkpolicies.projectcalico.org 'a' in namespace shop; "
                      "create tier.networkpolicies.projectcalico.org 'app.*' in namespace shop "
                      "(or the exact name 'a'); "
                      "patch networkpolicies.projectcalico.org 'a' in namespace shop; "
                      "patch tier.networkpolicies.projectcalico.org 'app.*' in namespace shop "
-                     "(or the exact name 'a')")]),
+                     "(or the exact name 'a')"))]),
     # the guardrail tier: tier grants deny
     (GitAuthor("alice@example.com"), [], [np("a", "security", line=3)],
-     [("RBAC421", 3, "alice@example.com as alice (groups team-payments) may not create NetworkPolicy payments/a: "
+     [("RBAC421", 3, ("alice@example.com as alice (groups team-payments) may not create NetworkPolicy payments/a: "
                      "missing get tiers.projectcalico.org 'security' (cluster-wide); "
                      "create tier.networkpolicies.projectcalico.org 'security.*' in namespace payments "
                      "(or the exact name 'a'); "
                      "patch tier.networkpolicies.projectcalico.org 'security.*' in namespace payments "
-                     "(or the exact name 'a')")]),
+                     "(or the exact name 'a')"))]),
     # tier move out of the team's tier: both tiers are checked
     (GitAuthor("alice@example.com"), [np("a", "app")], [np("a", "security", line=5)],
-     [("RBAC421", 5, "alice@example.com as alice (groups team-payments) may not update NetworkPolicy payments/a "
+     [("RBAC421", 5, ("alice@example.com as alice (groups team-payments) may not update NetworkPolicy payments/a "
                      "(tier move app -> security: both tiers are checked): "
                      "missing get tiers.projectcalico.org 'security' (cluster-wide); "
                      "patch tier.networkpolicies.projectcalico.org 'security.*' in namespace payments "
-                     "(or the exact name 'a')")]),
+                     "(or the exact name 'a')"))]),
     # the security team may move it (both tiers granted) - team membership via the teams mapping
     (GitAuthor("sam@example.com"), [np("a", "app")], [np("a", "security")], []),
     # no spec.tier means the default tier
     (GitAuthor("sam@example.com"), [], [np("a", None, line=9)],
-     [("RBAC421", 9, "sam@example.com as a member (groups security) may not create NetworkPolicy payments/a: "
+     [("RBAC421", 9, ("sam@example.com as a member (groups security) may not create NetworkPolicy payments/a: "
                      "missing get tiers.projectcalico.org 'default' (cluster-wide); "
                      "create tier.networkpolicies.projectcalico.org 'default.*' in namespace payments "
                      "(or the exact name 'a'); "
                      "patch tier.networkpolicies.projectcalico.org 'default.*' in namespace payments "
-                     "(or the exact name 'a')")]),
+                     "(or the exact name 'a')"))]),
     # unmapped author
     (GitAuthor("mallory@example.com"), [], [np("a", "app", line=2)],
-     [("RBAC422", 2, "cannot authorize create of NetworkPolicy payments/a: "
-                     "author mallory@example.com is not mapped")]),
+     [("RBAC422", 2, ("cannot authorize create of NetworkPolicy payments/a: "
+                     "author mallory@example.com is not mapped"))]),
 ])
 def test_authorize_changes_by_author(author: GitAuthor, base: list[SourcedResource], head: list[SourcedResource],
                                      expected: list[tuple[str, int, str]]) -> None:
@@ -127,8 +137,8 @@ def test_plain_kinds_and_create_update_mode() -> None:
                               CalicoSettings(), ApplyMode.CREATE_UPDATE)
     assert [d.code for d in ssa.diagnostics] == []
     assert [d.message for d in plain.diagnostics] == [
-        "alice@example.com as alice (groups team-payments) may not create NetworkPolicy payments/a: "
-        "missing create tier.networkpolicies.projectcalico.org 'app.*' in namespace payments"]
+        ("alice@example.com as alice (groups team-payments) may not create NetworkPolicy payments/a: "
+        "missing create tier.networkpolicies.projectcalico.org 'app.*' in namespace payments")]
 
 
 CODEOWNERS = IdentityMapping(

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from rbac_factory import cluster_role, crb, group, rb, role, rule, sa, to_yaml, user
-
 from tierguard.cli.main import main
 
 PC = "projectcalico.org"
@@ -219,7 +218,7 @@ def test_flux_check(rbac_file: str, tmp_path: Path, capsys: pytest.CaptureFixtur
                        "--rendered", "flux-system/team-a=out", "--rendered", "flux-system/tiers=tier.yaml")
     assert code == 1
     assert out.splitlines() == [
-        "out/np.yaml:1:1: RBAC430 error: Kustomization flux-system/team-a applies as "
+        ("out/np.yaml:1:1: RBAC430 error: Kustomization flux-system/team-a applies as "
         "system:serviceaccount:flux-system:team-a, which may not server-side apply NetworkPolicy team-a/web: "
         "missing create networkpolicies.projectcalico.org 'web' in namespace team-a; "
         "get tiers.projectcalico.org 'platform' (cluster-wide); "
@@ -227,17 +226,17 @@ def test_flux_check(rbac_file: str, tmp_path: Path, capsys: pytest.CaptureFixtur
         "patch networkpolicies.projectcalico.org 'web' in namespace team-a; "
         "patch tier.networkpolicies.projectcalico.org 'platform.*' in namespace team-a (or the exact name 'web') "
         "(hint: Grant the service account these rights (tier grants included), or move the object to a "
-        "Kustomization whose service account has them.)",
-        "out/np.yaml:1:1: RBAC431 error: tier 'platform' of NetworkPolicy team-a/web is applied by "
+        "Kustomization whose service account has them.)"),
+        ("out/np.yaml:1:1: RBAC431 error: tier 'platform' of NetworkPolicy team-a/web is applied by "
         "flux-system/tiers, which Kustomization flux-system/team-a does not depend on "
         "(hint: Add dependsOn: [{name: tiers}] to Kustomization flux-system/team-a, and keep Tiers in their "
-        "own Kustomization.)",
-        "tier.yaml:1:1: RBAC430 error: Kustomization flux-system/tiers applies as "
+        "own Kustomization.)"),
+        ("tier.yaml:1:1: RBAC430 error: Kustomization flux-system/tiers applies as "
         "system:serviceaccount:flux-system:platform, which may not server-side apply Tier platform: "
         "missing create tiers.projectcalico.org 'platform' (cluster-wide); "
         "patch tiers.projectcalico.org 'platform' (cluster-wide) "
         "(hint: Grant the service account these rights (tier grants included), or move the object to a "
-        "Kustomization whose service account has them.)",
+        "Kustomization whose service account has them.)"),
     ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tierguard.rbac.identity import UserInfo, impersonate, split_service_account
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rbac_factory import load
-
 from tierguard.loader.yaml_source import load_yaml_text
 from tierguard.model.rbac import BindingKind, RoleKind, SubjectKind, rbac_set_from_documents
 from tierguard.rbac.authorizer import build_index

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from rbac_factory import cluster_role, crb, index_of, rb, rule, user
-
 from tierguard.engine.ir import CalicoVersion, Edition
 from tierguard.rbac.authorizer import Request
 from tierguard.rbac.identity import UserInfo
@@ -124,8 +123,8 @@ def test_tier_derived_from_the_name_by_version(settings: CalicoSettings, name: s
     decision = decide(INDEX, np("full", "update", name), settings)
     assert decision.allowed is allowed
     assert decision.checks[1].request.name == derived
-    assert decision.notes == (f"tier {derived!r} derived from the request name for Calico "
-                              f"{settings.edition.value} {settings.version}",)
+    assert decision.notes == ((f"tier {derived!r} derived from the request name for Calico "
+                              f"{settings.edition.value} {settings.version}"),)
 
 
 def test_before_oss_tiers_only_plain_rbac_applies() -> None:

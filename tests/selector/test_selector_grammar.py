@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
-
-from tierguard.selector import (AllNode, AndNode, GlobalNode, HasNode, NotNode, OrNode,
-                                SelectorError, SetNode, SetOp, ValueNode, ValueOp, parse)
+from tierguard.selector import (
+    AllNode,
+    AndNode,
+    GlobalNode,
+    HasNode,
+    NotNode,
+    OrNode,
+    SelectorError,
+    SetNode,
+    SetOp,
+    ValueNode,
+    ValueOp,
+    parse,
+)
 
 # (selector, label sets it matches, label sets it does not match)
 MATCH_TABLE: list[tuple[str, list[dict[str, str]], list[dict[str, str]]]] = [

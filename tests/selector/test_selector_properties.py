@@ -6,10 +6,25 @@ from collections.abc import Mapping
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tierguard.selector import (AllNode, AndNode, GlobalNode, HasNode, LabelInterner, Node,
-                                NotNode, OrNode, Selector, SelectorError, SetNode, SetOp,
-                                ValueNode, ValueOp, parse)
+from tierguard.selector import (
+    AllNode,
+    AndNode,
+    GlobalNode,
+    HasNode,
+    LabelInterner,
+    Node,
+    NotNode,
+    OrNode,
+    Selector,
+    SelectorError,
+    SetNode,
+    SetOp,
+    ValueNode,
+    ValueOp,
+    parse,
+    tokenizer,
+)
+from tierguard.selector.compiler import compile_closure
 
 KEYWORD_LABELS = ["contains", "in", "not", "notin", "has", "all", "global", "starts", "with",
                   "ends", "startswith"]
@@ -94,7 +109,7 @@ _OPERATOR_SPELLINGS = {
 
 def spell(draw: st.DrawFn, node: Node, operation: bool) -> str:
     """A random valid spelling of `node`; `operation` means it must be a single operation."""
-    ws = lambda: draw(WHITESPACE)  # noqa: E731
+    ws = lambda: draw(WHITESPACE)
     if isinstance(node, (AndNode, OrNode)):
         joiner = "&&" if isinstance(node, AndNode) else "||"
         # A nested group of the same kind must keep its parentheses (no flattening), and an
@@ -167,6 +182,7 @@ def test_canonical_round_trip(node: Node, label_maps: list[dict[str, str]]) -> N
         assert again.matches(interner.intern(labels)) is expected
         assert again.matches(interner.intern(labels)) is expected  # memoised path
         assert node.evaluate(labels) is expected
+        assert compile_closure(node)(labels) is expected
 
 
 def _assert_total(text: str | bytes) -> None:
@@ -201,3 +217,24 @@ FRAGMENTS = ["a", "b", "==", "!=", "'x'", '"y"', "&&", "||", "!", "(", ")", "{",
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=16), st.sampled_from(["", " "]))
 def test_fuzz_token_soup_only_raises_selector_error(fragments: list[str], glue: str) -> None:
     _assert_total(glue.join(fragments))
+
+
+WORDY_FRAGMENTS = [*FRAGMENTS, "in.x", "notin", "startswith", "ends with", "contains/", "-in",
+                   "has( a )", "has(a.b/c-d)", "all( )", "x" * 512, "a" * 511, "with", "'a b'"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(WORDY_FRAGMENTS), max_size=12), st.sampled_from(["", " ", "\t"]))
+def test_fast_tokenizer_agrees_with_precise_tokenizer(fragments: list[str], glue: str) -> None:
+    text = glue.join(fragments)
+    try:
+        fast = tokenizer._tokenize_fast(text)
+    except tokenizer._Irregular:
+        fast = None
+    try:
+        precise = tokenizer.tokenize_precise(text)
+    except SelectorError:
+        assert fast is None, "the fast path accepted text the precise tokenizer rejects"
+        return
+    if fast is not None:
+        assert fast == precise

@@ -128,7 +128,9 @@ def compile_calico_policy(policy: CalicoPolicy) -> CompiledPolicy:
         ingress=tuple(compile_rule(rule, namespace) for rule in policy.ingress),
         egress=tuple(compile_rule(rule, namespace) for rule in policy.egress),
         staged_action=staged_action_of(policy.staged_action) if policy.is_staged else None,
-        span=policy.meta.span, v1_name=calico_v1_name(kind, policy.meta.name, namespace, policy.tier_name))
+        span=policy.meta.span, v1_name=calico_v1_name(kind, policy.meta.name, namespace, policy.tier_name),
+        do_not_track=bool(policy.do_not_track), pre_dnat=bool(policy.pre_dnat),
+        apply_on_forward=bool(policy.apply_on_forward))
 
 
 # --- version gating ---------------------------------------------------------------------------

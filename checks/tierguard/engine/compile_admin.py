@@ -29,6 +29,7 @@ from tierguard.engine.ir import (
     PortRange,
 )
 from tierguard.model.admin import AdminPeer, AdminPolicy, AdminPort, AdminRule
+from tierguard.model.located import Text
 from tierguard.model.protocol import protocol_name, protocol_number
 
 ANP_TIER = "adminnetworkpolicy"
@@ -51,7 +52,8 @@ class _Unconvertible(Exception):
 class _Peer:
     selector: str
     namespace_selector: str
-    nets: tuple[str, ...] = ()
+    nets: tuple[Text, ...] = ()
+    path: str = ""
 
 
 def subject_selector_text(policy: AdminPolicy) -> str:
@@ -80,7 +82,7 @@ def _peer(peer: AdminPeer) -> _Peer:
             if peer.pods.namespace_selector else "all()"
         return _Peer(pods, namespaces)
     if peer.networks:
-        return _Peer("", "", tuple(net.value for net in peer.networks))
+        return _Peer("", "", peer.networks, peer.path)
     if peer.nodes is not None:
         raise _Unconvertible("`nodes` peers are not supported by Calico's conversion", f"{peer.path}.nodes")
     if peer.domain_names:
@@ -132,14 +134,17 @@ def _port_match(port: AdminPort) -> PortMatch | None:
 
 
 def _remote(peer: _Peer, path: str) -> EntityMatch:
-    nets = tuple(network_of(text, None, path) for text in peer.nets) or None
-    effective = entity_selector_text(selector=peer.selector, not_selector="", namespace_selector=peer.namespace_selector,
-                                     service_account_names=(), service_account_selector="", policy_namespace="")
+    nets = tuple(network_of(net.value, net.span, f"{peer.path}.networks[{i}]")
+                 for i, net in enumerate(peer.nets)) or None
+    effective = entity_selector_text(
+        selector=peer.selector, not_selector="", namespace_selector=peer.namespace_selector,
+        service_account_names=(), service_account_selector="", policy_namespace="")
     return EntityMatch(nets=nets, selector=selector_of(effective, None, path) if effective else None)
 
 
 def _convert(policy: AdminPolicy, rule: AdminRule, action: Action, direction: Direction, first_index: int,
              warnings: list[Diagnostic]) -> list[CompiledRule]:
+    rule_name = rule.name.value if rule.name is not None else ""
     try:
         peers = [_peer(peer) for peer in rule.peers] or [_Peer("", "")]
         remotes = [_remote(peer, rule.path) for peer in peers]
@@ -151,7 +156,7 @@ def _convert(policy: AdminPolicy, rule: AdminRule, action: Action, direction: Di
         warnings.append(Diagnostic(codes.RULE_NOT_CONVERTED, Severity.WARNING,
                                    f"{path}: {error.message}; Calico converts this rule to nothing: it is {outcome}",
                                    rule.span, policy.meta.ref, path))
-        return [CompiledRule(Action.DENY, first_index, span=rule.span)] if fail_closed else []
+        return [CompiledRule(Action.DENY, first_index, span=rule.span, name=rule_name)] if fail_closed else []
     compiled: list[CompiledRule] = []
     for protocol, ports in groups:
         for remote in remotes:
@@ -161,7 +166,7 @@ def _convert(policy: AdminPolicy, rule: AdminRule, action: Action, direction: Di
                 source = EntityMatch()
                 destination = EntityMatch(nets=remote.nets, selector=remote.selector, ports=ports)
             compiled.append(CompiledRule(action, first_index + len(compiled), source, destination,
-                                         protocol=protocol, span=rule.span))
+                                         protocol=protocol, span=rule.span, name=rule_name))
     return compiled
 
 

@@ -172,4 +172,5 @@ def compile_rule(rule: Rule, policy_namespace: str) -> CompiledRule:
         not_protocol=protocol_of(rule.not_protocol, f"{rule.path}.notProtocol"),
         ip_version=rule.ip_version.value if rule.ip_version else None,
         icmp=_icmp(rule.icmp), not_icmp=_icmp(rule.not_icmp),
-        has_http=rule.http is not None and bool(rule.http.methods or rule.http.paths), span=rule.span)
+        has_http=rule.http is not None and bool(rule.http.methods or rule.http.paths), span=rule.span,
+        name=dict(rule.annotations).get("name", ""))

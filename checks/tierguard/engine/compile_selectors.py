@@ -3,7 +3,7 @@
 Calico composes selectors by string formatting (`(%s) && %s`) and rewrites `all()`/`global()`
 textually; only the prefixed namespace/service-account parts are parsed and re-printed in
 canonical form (`parseSelectorAttachPrefix`). We reproduce the text exactly, then parse it.
-The `pcns.`/`pcns.` prefixing visitor is private here because the selector package does not
+The `pcns.`/`pcsa.` prefixing visitor is private here because the selector package does not
 (yet) export one.
 """
 

@@ -102,11 +102,22 @@ class Evaluator:
         self.missing_tiers = tuple(t.name for t in self.tiers if not t.defined)
         self._profiles = {p.name: p for p in profiles}
         key = policy_sort_key(policy_set.version, policy_set.edition)
-        self._ordered: dict[Mode, list[tuple[CompiledTier, list[CompiledPolicy]]]] = {}
-        for mode in Mode:
-            chosen = mode_policies(policy_set.policies, mode)
-            self._ordered[mode] = [(t, sorted((p for p in chosen if p.tier == t.name), key=key))
-                                   for t in self.tiers]
+        tier_rank = {t.name: i for i, t in enumerate(self.tiers)}
+        # One global order (tier, then policy order and tie-break); modes only filter it.
+        self.ordered = tuple(sorted(policy_set.policies, key=lambda p: (tier_rank[p.tier], key(p))))
+        self._rank = {id(p): i for i, p in enumerate(self.ordered)}
+        self._tier_of = {t.name: t for t in self.tiers}
+        self._in_mode = {m: frozenset(id(p) for p in mode_policies(self.ordered, m)) for m in Mode}
+        self._governing = {d: frozenset(id(p) for p in self.ordered if _governs(p, d))
+                           for d in Direction}
+        # Namespaced policies carry `projectcalico.org/namespace == '<ns>'` in their effective
+        # selector (§3.2), so only endpoints of that namespace need to be tested against them.
+        self._global = [p for p in self.ordered if not p.kind.is_namespaced]
+        self._by_namespace: dict[str, list[CompiledPolicy]] = {}
+        for policy in self.ordered:
+            if policy.kind.is_namespaced:
+                self._by_namespace.setdefault(policy.namespace, []).append(policy)
+        self._applicable: dict[int, tuple[CompiledPolicy, ...]] = {}
         self._chains: dict[tuple[int, Direction, Mode], Chain] = {}
         self._memo: dict[tuple[object, ...], SideResult] = {}
 
@@ -128,17 +139,30 @@ class Evaluator:
             found = self._chains[key] = self._build_chain(endpoint, direction, mode)
         return found
 
+    def applicable(self, endpoint: Endpoint) -> tuple[CompiledPolicy, ...]:
+        """Every policy (any mode, any direction) whose selector selects `endpoint`, in order."""
+        class_id = self.topology.class_of(endpoint)
+        found = self._applicable.get(class_id)
+        if found is None:
+            candidates = self._global + self._by_namespace.get(endpoint.namespace, [])
+            candidates.sort(key=lambda p: self._rank[id(p)])
+            labels = endpoint.labels
+            found = self._applicable[class_id] = tuple(
+                p for p in candidates if p.selector.matches(labels))
+        return found
+
     def _build_chain(self, endpoint: Endpoint, direction: Direction, mode: Mode) -> Chain:
-        tiers = []
-        for tier, policies in self._ordered[mode]:
-            applicable = tuple(p for p in policies if _governs(p, direction)
-                               and p.selector.matches(endpoint.labels))
-            if applicable:  # a tier with no applicable policy is skipped entirely (§3.3)
-                tiers.append((tier, applicable))
+        in_mode, governing = self._in_mode[mode], self._governing[direction]
+        grouped: dict[str, list[CompiledPolicy]] = {}
+        for policy in self.applicable(endpoint):
+            if id(policy) in in_mode and id(policy) in governing:
+                grouped.setdefault(policy.tier, []).append(policy)
+        # A tier with no applicable policy is skipped entirely (§3.3); dicts keep tier order.
+        tiers = tuple((self._tier_of[name], tuple(ps)) for name, ps in grouped.items())
         profiles = tuple(self.profile(n) for n in endpoint.profiles)
         rules = [r for _, ps in tiers for p in ps for r in p.rules(direction)]
         rules += [r for prof in profiles for r in _profile_rules(prof, direction)]
-        return Chain(tuple(tiers), profiles, any(_rule_uses_ips(r) for r in rules))
+        return Chain(tiers, profiles, any(_rule_uses_ips(r) for r in rules))
 
     def side(self, endpoint: Endpoint, direction: Direction, pkt: Packet, mode: Mode,
              explain: bool = False) -> SideResult:

@@ -166,6 +166,9 @@ class CompiledRule:
     # L7 match present: not evaluable from L3/L4 flows; reported, never silently treated as matching.
     has_http: bool = False
     span: Span | None = None
+    # The rule's name where the source kind has one (AdminNetworkPolicy / ClusterNetworkPolicy
+    # `name`, stored by Calico as the rule annotation `name`); "" otherwise.
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,10 @@ class CompiledPolicy:
     # "(projectcalico.org/orchestrator == 'k8s' && app == 'db') && projectcalico.org/namespace == 'app'";
     # `selector` is its parsed (canonical) form. Filled by engine.compile.
     selector_text: str = ""
+    # GlobalNetworkPolicy host-endpoint options (§1.3, §3.2, §3.6b); False for every other kind.
+    do_not_track: bool = False
+    pre_dnat: bool = False
+    apply_on_forward: bool = False
 
     def governs(self, direction: Direction) -> bool:
         return direction in self.types

@@ -53,12 +53,15 @@ class Topology:
         self._node_of_ip: dict[IPAddress, str] = {}
         self._peers: dict[IPAddress, Peer] = {}
         self._endpoint_peers: dict[int, Peer] = {}
+        self._aggregates: dict[tuple[str, str], list[Endpoint]] = {}
         for ep in self.endpoints:
             self._class_of[id(ep)] = self._classes.intern(_class_key(ep))
             if ep.kind in _SET_KINDS:
                 self._sets.append(ep)
             else:
                 self._by_name.setdefault((ep.namespace, ep.name), ep)
+                for aggregate in _aggregate_names(ep):
+                    self._aggregates.setdefault((ep.namespace, aggregate), []).append(ep)
             for ip in ep.ips:
                 self._by_ip.setdefault(ip, []).append(ep)
         for node in self.nodes:
@@ -126,8 +129,7 @@ class Topology:
         exact = self.find(namespace, name_aggr)
         if exact is not None:
             return (exact,)
-        found = [ep for ep in self.endpoints if ep.kind not in _SET_KINDS
-                 and ep.namespace == namespace and _aggr_matches(ep, name_aggr)]
+        found = self._aggregates.get((namespace, name_aggr), [])
         return tuple(sorted(found, key=lambda e: e.name))
 
     def find_labelled(self, namespace: str, key: str, value: str) -> tuple[Endpoint, ...]:
@@ -144,9 +146,11 @@ class Topology:
         return any(p.name == name for ep in self.endpoints for p in ep.ports)
 
 
-def _aggr_matches(ep: Endpoint, name_aggr: str) -> bool:
-    if ep.workload and ep.workload == name_aggr:
-        return True
-    if name_aggr.endswith("*"):
-        return ep.name.startswith(name_aggr[:-1])
-    return ep.name == name_aggr
+def _aggregate_names(ep: Endpoint) -> set[str]:
+    """Flow-log `name_aggr` values a pod may appear under: its recorded workload aggregate and
+    the generateName-style prefixes of its name (`web-5c6b7f-x2k4q` -> `web-5c6b7f-*`, `web-*`)."""
+    names = {ep.workload} if ep.workload else set()
+    parts = ep.name.split("-")
+    for cut in range(1, len(parts)):
+        names.add("-".join(parts[:cut]) + "-*")
+    return names

@@ -13,14 +13,20 @@ from __future__ import annotations
 import ipaddress
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tierguard.examplegen import names
-from tierguard.examplegen.beliefs import (BeliefPolicy, Direction, Party, Verdict, evaluate,
-                                          example_policies)
-from tierguard.examplegen.topology import PortSpec, Traffic, Workload
+from tierguard.examplegen.beliefs import (
+    BeliefPolicy,
+    Direction,
+    Party,
+    Verdict,
+    evaluate,
+    example_policies,
+)
+from tierguard.examplegen.topology import Traffic, Workload
 from tierguard.examplegen.world import Node, Pod, World
 
 Record = dict[str, object]
@@ -43,6 +49,7 @@ class End:
     node: Node | None  # the node whose felix reports for it (workload endpoints only)
     service: tuple[str, str, str, int] | None = None  # name, namespace, port name, port number
     domains: tuple[str, ...] = ()
+    labels: dict[str, list[str]] | None = None  # the record's {"labels": [...]} value
 
     @property
     def is_wep(self) -> bool:
@@ -73,14 +80,18 @@ def _net_end(ip: ipaddress.IPv4Address, domains: tuple[str, ...] = (),
     return End(Party("net", ip), "-", _aggr_for_ip(ip), None, service, domains)
 
 
+def _label_value(labels: Mapping[str, str]) -> dict[str, list[str]] | None:
+    return {"labels": sorted(f"{k}={v}" for k, v in labels.items())} if labels else None
+
+
 def _set_end(ip: ipaddress.IPv4Address, set_name: str, labels: dict[str, str], domains: tuple[str, ...]) -> End:
-    return End(Party("ns", ip, set_labels=labels), set_name, set_name, None, None, domains)
+    return End(Party("ns", ip, set_labels=labels), set_name, set_name, None, None, domains, _label_value(labels))
 
 
 def _pod_end(pod: Pod, service: tuple[str, str, str, int] | None = None) -> End:
     w = pod.workload
     party = Party("wep", pod.ip, w.namespace, dict(pod.labels), w.service_account, w.ports)
-    return End(party, pod.name, pod.name_aggr, pod.node, service)
+    return End(party, pod.name, pod.name_aggr, pod.node, service, (), _label_value(pod.labels))
 
 
 def _service_of(world: World, workload: Workload, port: int, port_name: str) -> tuple[str, str, str, int] | None:
@@ -104,6 +115,15 @@ class _Resolver:
         self._partner = names.host_in(env.partner_api_cidr, "partner", low=10)
         other = env.other_environment_cidrs[-1] if env.other_environment_cidrs else env.vpc_cidr
         self._other_env = names.host_in(other, "other-env-db", low=100)
+        self._pod_ends: dict[tuple[str, str, tuple[str, str, str, int] | None], End] = {}
+
+    def pod_end(self, pod: Pod, service: tuple[str, str, str, int] | None = None) -> End:
+        """The endpoint for `pod` (built once: labels are sorted and rendered once per pod)."""
+        key = (pod.workload.namespace, pod.name, service)
+        end = self._pod_ends.get(key)
+        if end is None:
+            end = self._pod_ends[key] = _pod_end(pod, service)
+        return end
 
     def ends(self, token: str, moment: datetime, *, port: int, service_port: str, domains: tuple[str, ...],
              as_dest: bool) -> tuple[End, ...]:
@@ -111,7 +131,7 @@ class _Resolver:
         workload = world.topology.workload(token) if "/" in token else None
         if workload is not None:
             service = _service_of(world, workload, port, service_port) if as_dest else None
-            return tuple(_pod_end(p, service) for p in world.pods_at(workload.key, moment))
+            return tuple(self.pod_end(p, service) for p in world.pods_at(workload.key, moment))
         if token == "internet":
             return tuple(_net_end(ip) for ip in self._internet)
         if token == "nlb":
@@ -133,7 +153,8 @@ class _Resolver:
 def _diurnal(moment: datetime) -> float:
     """Shop traffic: peak at 13:00 UTC, a quiet night, weekends at 70 %."""
     hour = moment.hour + moment.minute / 60
-    curve = 0.12 + 0.88 * max(0.0, math.cos((hour - 13.0) / 24.0 * 2 * math.pi)) ** 1.5
+    peak = max(0.0, math.cos((hour - 13.0) / 24.0 * 2 * math.pi))
+    curve: float = 0.12 + 0.88 * peak * math.sqrt(peak)
     return curve * (0.7 if moment.weekday() >= 5 else 1.0)
 
 
@@ -150,7 +171,7 @@ class FlowGenerator:
         self.policies: tuple[BeliefPolicy, ...] = example_policies(world.env)
         self.resolver = _Resolver(world)
         self.random = names.rng(world.seed, world.env.name, "flows")
-        self._verdicts: dict[tuple[object, ...], tuple[Verdict, Verdict]] = {}
+        self._verdicts: dict[tuple[object, ...], tuple[Verdict, tuple[str, ...], tuple[str, ...]]] = {}
         self.window = world.topology.window_seconds
 
     # --- traffic of one window ---------------------------------------------------------------
@@ -191,7 +212,8 @@ class FlowGenerator:
         dns = world.topology.workload("kube-system/coredns")
         if dns is None:
             return
-        servers = tuple(_pod_end(p, ("kube-dns", "kube-system", "dns", 53)) for p in world.pods_at(dns.key, moment))
+        servers = tuple(self.resolver.pod_end(p, ("kube-dns", "kube-system", "dns", 53))
+                        for p in world.pods_at(dns.key, moment))
         outgoing: dict[str, float] = {}
         for item in world.topology.traffic:
             outgoing[item.source] = outgoing.get(item.source, 0.0) + item.rate
@@ -202,7 +224,7 @@ class FlowGenerator:
             rate = 60.0 + 0.4 * outgoing.get(workload.key, 0.0)
             count = self._count(rate * len(pods), "diurnal", moment)
             if count:
-                yield Call(tuple(_pod_end(p) for p in pods), servers, 53, "UDP", count, 0, 72, 140)
+                yield Call(tuple(self.resolver.pod_end(p) for p in pods), servers, 53, "UDP", count, 0, 72, 140)
 
     def _probe_calls(self, moment: datetime) -> Iterator[Call]:
         for workload in self.world.workloads():
@@ -210,7 +232,7 @@ class FlowGenerator:
                 continue
             for pod in self.world.pods_at(workload.key, moment):
                 count = self._count(_PROBE_RATE / max(self.scale, 1e-9), "flat", moment)
-                yield Call((_net_end(pod.node.ip),), (_pod_end(pod),), workload.probe.port, "TCP", count, 0, 160, 240,
+                yield Call((_net_end(pod.node.ip),), (self.resolver.pod_end(pod),), workload.probe.port, "TCP", count, 0, 160, 240,
                            unpoliced=True)
 
     def _scrape_calls(self, moment: datetime) -> Iterator[Call]:
@@ -218,7 +240,7 @@ class FlowGenerator:
         prometheus = world.topology.workload("monitoring/prometheus")
         if prometheus is None:
             return
-        scrapers = tuple(_pod_end(p) for p in world.pods_at(prometheus.key, moment))
+        scrapers = tuple(self.resolver.pod_end(p) for p in world.pods_at(prometheus.key, moment))
         if not scrapers:
             return
         for workload in world.workloads():
@@ -226,17 +248,20 @@ class FlowGenerator:
             if port is None:
                 continue
             for pod in world.pods_at(workload.key, moment):
-                yield Call(scrapers, (_pod_end(pod),), port.port, "TCP", 0, 1, 320 * _SCRAPES_PER_HOUR,
+                yield Call(scrapers, (self.resolver.pod_end(pod),), port.port, "TCP", 0, 1, 320 * _SCRAPES_PER_HOUR,
                            9000 * _SCRAPES_PER_HOUR)
 
     # --- verdicts --------------------------------------------------------------------------------
 
-    def _verdict(self, local: Party, peer: Party, port: int, protocol: str, direction: Direction) -> tuple[Verdict, Verdict]:
+    def _verdict(self, local: Party, peer: Party, port: int, protocol: str,
+                 direction: Direction) -> tuple[Verdict, tuple[str, ...], tuple[str, ...]]:
+        """(enforced verdict, enforced strings, pending strings), cached per endpoint pair and port."""
         key = (local.kind, local.ip, peer.kind, peer.ip, port, protocol, direction)
         cached = self._verdicts.get(key)
         if cached is None:
-            cached = (evaluate(self.policies, local, peer, port, protocol, direction, pending=False),
-                      evaluate(self.policies, local, peer, port, protocol, direction, pending=True))
+            enforced = evaluate(self.policies, local, peer, port, protocol, direction, pending=False)
+            pending = evaluate(self.policies, local, peer, port, protocol, direction, pending=True)
+            cached = (enforced, tuple(enforced.strings()), tuple(pending.strings()))
             self._verdicts[key] = cached
         return cached
 
@@ -273,29 +298,29 @@ class FlowGenerator:
                    buckets: dict[tuple[object, ...], Record]) -> None:
         if call.unpoliced:
             profile = Verdict("allow", ())
-            hits = [f"0|__PROFILE__|__PROFILE__.kns.{dest.party.namespace}|allow|0"]
+            hits = (f"0|__PROFILE__|__PROFILE__.kns.{dest.party.namespace}|allow|0",)
             self._add(buckets, call, source, dest, "dst", dest, profile, hits, hits, connections, window)
             return
         allowed = True
         if source.is_wep:
-            enforced, pending = self._verdict(source.party, dest.party, call.port, call.protocol, Direction.EGRESS)
-            self._add(buckets, call, source, dest, "src", source, enforced, enforced.strings(), pending.strings(),
-                      connections, window)
-            allowed = enforced.action == "allow"
+            verdict, enforced, pending = self._verdict(source.party, dest.party, call.port, call.protocol,
+                                                       Direction.EGRESS)
+            self._add(buckets, call, source, dest, "src", source, verdict, enforced, pending, connections, window)
+            allowed = verdict.action == "allow"
         if dest.is_wep and allowed:
-            enforced, pending = self._verdict(dest.party, source.party, call.port, call.protocol, Direction.INGRESS)
-            self._add(buckets, call, source, dest, "dst", dest, enforced, enforced.strings(), pending.strings(),
-                      connections, window)
+            verdict, enforced, pending = self._verdict(dest.party, source.party, call.port, call.protocol,
+                                                       Direction.INGRESS)
+            self._add(buckets, call, source, dest, "dst", dest, verdict, enforced, pending, connections, window)
 
     def _add(self, buckets: dict[tuple[object, ...], Record], call: Call, source: End, dest: End, reporter: str,
-             local: End, verdict: Verdict, enforced: list[str], pending: list[str], connections: int,
+             local: End, verdict: Verdict, enforced: tuple[str, ...], pending: tuple[str, ...], connections: int,
              window: int) -> None:
         assert local.node is not None
         denied = verdict.action == "deny"
         # Level 2 for allowed flows (names and IPs aggregated away), level 1 for denied ones.
         identity: tuple[object, ...] = (source.party.ip, dest.party.ip) if denied else ()
         key = (reporter, local.node.name, source.name_aggr, source.party.namespace, dest.name_aggr,
-               dest.party.namespace, call.port, call.protocol, verdict.action, tuple(enforced), tuple(pending),
+               dest.party.namespace, call.port, call.protocol, verdict.action, enforced, pending,
                dest.service) + identity
         record = buckets.get(key)
         if record is None:
@@ -305,7 +330,7 @@ class FlowGenerator:
         self._count_traffic(record, call, reporter, connections, denied)
 
     def _new_record(self, call: Call, source: End, dest: End, reporter: str, node: Node, action: str,
-                    enforced: list[str], pending: list[str], denied: bool, window: int) -> Record:
+                    enforced: tuple[str, ...], pending: tuple[str, ...], denied: bool, window: int) -> Record:
         world = self.world
         start = int(world.start.timestamp()) + window * self.window + node.flush_offset % self.window
         end = start + self.window
@@ -318,14 +343,14 @@ class FlowGenerator:
             "source_namespace": source.party.namespace or "-",
             "source_port": None,
             "source_type": source.party.kind,
-            "source_labels": _labels(source),
+            "source_labels": source.labels,
             "dest_ip": str(dest.party.ip) if denied else None,
             "dest_name": dest.name if denied and dest.party.kind != "net" else "-",
             "dest_name_aggr": dest.name_aggr,
             "dest_namespace": dest.party.namespace or "-",
             "dest_port": call.port,
             "dest_type": dest.party.kind,
-            "dest_labels": _labels(dest),
+            "dest_labels": dest.labels,
             "dest_service_namespace": service[1] if service else "-",
             "dest_service_name": service[0] if service else "-",
             "dest_service_port": service[2] if service else "-",
@@ -334,7 +359,8 @@ class FlowGenerator:
             "proto": call.protocol.lower(),
             "action": action,
             "reporter": reporter,
-            "policies": {"enforced_policies": enforced, "pending_policies": pending, "transit_policies": []},
+            "policies": {"enforced_policies": list(enforced), "pending_policies": list(pending),
+                         "transit_policies": []},
             "bytes_in": 0, "bytes_out": 0, "packets_in": 0, "packets_out": 0,
             "num_flows": 0, "num_flows_started": 0, "num_flows_completed": 0,
             "http_requests_allowed_in": 0, "http_requests_denied_in": 0,
@@ -378,14 +404,3 @@ class FlowGenerator:
 
 def _int(value: object) -> int:
     return value if isinstance(value, int) else 0
-
-
-def _labels(end: End) -> dict[str, list[str]] | None:
-    labels = end.party.labels if end.party.kind == "wep" else end.party.set_labels
-    if not labels:
-        return None
-    return {"labels": sorted(f"{k}={v}" for k, v in labels.items())}
-
-
-def port_spec_names(ports: tuple[PortSpec, ...]) -> tuple[str, ...]:
-    return tuple(p.name for p in ports)

@@ -37,11 +37,9 @@ def flow_records(topology: Topology, env: str, seed: int, *, days: int | None = 
     """(day index, record) pairs; `records` caps the count (the recording is extended as needed)."""
     span = days if days is not None else (_OPEN_ENDED_DAYS if records is not None else topology.days)
     world = build_world(topology, env, seed, span)
-    produced = 0
-    for day, record in FlowGenerator(world, scale=scale).records():
+    for produced, (day, record) in enumerate(FlowGenerator(world, scale=scale).records()):
         if records is not None and produced >= records:
             return
-        produced += 1
         yield day, record
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -211,12 +211,12 @@ def _net(value: object, path: str) -> ipaddress.IPv4Network:
 def _time(value: object, path: str) -> datetime:
     text = _str(value, path)
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise TopologyError(f"{path}: expected an ISO 8601 UTC time such as 2026-11-18T00:00:00Z") from None
     if moment.tzinfo is None:
         raise TopologyError(f"{path}: the time needs a zone (end it with Z)")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _strings(value: object, path: str) -> tuple[str, ...]:

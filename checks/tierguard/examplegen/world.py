@@ -11,14 +11,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tierguard.examplegen import names
 from tierguard.examplegen.topology import Environment, Topology, Workload
 
 SERVICE_CIDR = ipaddress.IPv4Network("172.20.0.0/16")
 KUBERNETES_SERVICE_IP = ipaddress.IPv4Address("172.20.0.1")
-_CLUSTER_CREATED = datetime(2026, 6, 2, 8, 14, 31, tzinfo=timezone.utc)
+_CLUSTER_CREATED = datetime(2026, 6, 2, 8, 14, 31, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +81,13 @@ class World:
     api_server_ips: tuple[ipaddress.IPv4Address, ...]
     vpc_resolver: ipaddress.IPv4Address
     nlb_ips: tuple[ipaddress.IPv4Address, ...]
+    pods_by_workload: Mapping[str, tuple[Pod, ...]]
 
     def workloads(self) -> tuple[Workload, ...]:
         return tuple(w for w in self.topology.workloads if w.runs_in(self.env.name))
 
     def pods_at(self, workload_key: str, moment: datetime) -> tuple[Pod, ...]:
-        return tuple(p for p in self.pods if p.workload.key == workload_key and p.running(moment))
+        return tuple(p for p in self.pods_by_workload.get(workload_key, ()) if p.running(moment))
 
 
 def replica_count(workload: Workload, env: Environment) -> int:
@@ -256,7 +257,14 @@ def build_world(topology: Topology, env_name: str, seed: int, days: int | None =
     return World(seed, topology, env, start, end, nodes, tuple(pods), _host_pods(seed, env, nodes),
                  _service_ips(seed, env, workloads), api_ips,
                  env.vpc_cidr.network_address + 2,  # the VPC's Route 53 resolver: base + 2
-                 nlb_ips)
+                 nlb_ips, _by_workload(pods))
+
+
+def _by_workload(pods: list[Pod]) -> dict[str, tuple[Pod, ...]]:
+    grouped: dict[str, list[Pod]] = {}
+    for pod in pods:
+        grouped.setdefault(pod.workload.key, []).append(pod)
+    return {key: tuple(members) for key, members in grouped.items()}
 
 
 def cluster_created() -> datetime:

@@ -26,12 +26,15 @@ def gzip_bytes(lines: Iterable[str]) -> bytes:
     return buffer.getvalue()
 
 
-class _Dumper(yaml.SafeDumper):
+_Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available
+
+
+class _Dumper(_Base):  # type: ignore[valid-type,misc]
     """kubectl-like YAML: block style; strings that would read as something else get double quotes."""
 
 
 def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    implicit = dumper.resolve(yaml.ScalarNode, value, (True, False))
+    implicit = dumper.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
     needs_quotes = implicit != "tag:yaml.org,2002:str" or value[:1] in "*&!|>'\"%@`#,[]{}-?: " or ": " in value
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if needs_quotes and value else None)
 

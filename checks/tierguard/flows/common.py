@@ -63,7 +63,7 @@ def port_or_none(value: object, field: str) -> int | None:
     if isinstance(value, bool):
         raise FieldError(codes.BAD_FIELD, f"{field} {value!r} is not a port number")
     try:
-        number = int(value)  # type: ignore[call-overload]
+        number = value if isinstance(value, int) else int(str(value))
     except (TypeError, ValueError):
         raise FieldError(codes.BAD_FIELD, f"{field} {value!r} is not a port number") from None
     if not 0 <= number <= 65535:

@@ -14,7 +14,7 @@ import duckdb
 
 from tierguard.flows.common import PROTOCOL_NAMES
 from tierguard.flows.read import FUTURE_TOLERANCE_MS
-from tierguard.flows.store_schema import record_hash_sql
+from tierguard.flows.store_schema import hashed_select
 
 _PEER_FIELDS = ("type", "namespace", "name", "name_aggr", "ip", "port")
 _LABELS = "STRUCT(labels VARCHAR[])"
@@ -131,8 +131,10 @@ def load(connection: duckdb.DuckDBPyConnection, path: Path, gzip: bool, es_docum
     """Fill temp table `staging` from `path`; None when any row needs the Python reader."""
     connection.execute("DROP TABLE IF EXISTS staging")
     try:
-        connection.execute(f"CREATE TEMP TABLE staging AS SELECT *, {record_hash_sql()} AS "
-                           f"record_hash FROM ({staging_select(path, gzip, es_document)})")
+        # One materialization: staging columns, hashes, and the raw columns validation needs.
+        connection.execute("CREATE TEMP TABLE staging AS " + hashed_select(
+            f"({staging_select(path, gzip, es_document)})",
+            extra=("raw_proto", "raw_all", "raw_service_port")))
     except duckdb.Error:
         return None
     for query in _validation(now_ms):
@@ -164,7 +166,8 @@ def _validation(now_ms: int) -> tuple[str, ...]:
     lists = ("SELECT DISTINCT enforced AS l FROM staging UNION SELECT DISTINCT pending "
              "FROM staging UNION SELECT DISTINCT raw_all FROM staging")
     hits = f"SELECT DISTINCT unnest(l) AS h FROM ({lists})"
-    ips = "SELECT DISTINCT src_ip AS ip FROM staging UNION SELECT DISTINCT dst_ip FROM staging"
+    ips = ("SELECT DISTINCT src_ip AS ip FROM staging UNION "
+           "SELECT DISTINCT dst_ip FROM staging")
     return (
         f"SELECT count(*) FILTER (WHERE {condition}) FROM staging",
         f"SELECT count(*) FROM ({hits}) WHERE h IS NOT NULL AND NOT {_hit_valid('h')}",

@@ -105,7 +105,7 @@ def read_text(source: FlowInput) -> tuple[str, FlowError | None]:
     error: FlowError | None = None
     try:
         with open_binary(source.path) as stream:
-            while chunk := stream.read1(1 << 20):
+            while chunk := stream.read(1 << 20):
                 data.extend(chunk)
     except (EOFError, zlib.error, OSError) as exc:
         error = _truncated(source.label, data.count(b"\n") + 1, exc)

@@ -29,10 +29,9 @@ from tierguard.flows.model import (Action, Counts, EndpointType, FlowError, Flow
 from tierguard.flows.read import read_input
 from tierguard.flows.readers.base import ReadOptions
 from tierguard.flows.source import FlowInput, expand_inputs, is_gzip, problem, sniff
-from tierguard.flows.store_schema import (BUCKET_MS, KEY_NAMES, SCHEMA_VERSION, STAGING_NAMES,
-                                          TOTALS,
-                                          columns_spec, create_statements, key_hash_sql,
-                                          record_hash_sql, staging_row)
+from tierguard.flows.store_schema import (BUCKET_MS, KEY_NAMES, SCHEMA_VERSION, TOTALS,
+                                          columns_spec, create_statements, hashed_select,
+                                          staging_row)
 
 DAY_MS = 86_400_000
 SAMPLES_PER_CODE = 20  # diagnostics kept per code and file; the rest are counted
@@ -197,13 +196,14 @@ class FlowStore:
         fmt = chosen or detect(sniff(source.path))
         file_report.format = fmt.value if fmt else ""
         count = None
-        if use_fast_path and fmt is SourceFormat.CALICO_ENTERPRISE and transform is None:
+        # Enterprise records name their peers, so resolution (`transform`) has nothing to add.
+        if use_fast_path and fmt is SourceFormat.CALICO_ENTERPRISE:
             count = fastpath.load(self.connection, source.path, is_gzip(source.path),
                                   _is_es_document(source.path), now_ms)
         file_report.fast_path = count is not None
         if count is None:
             count = self._python_staging(source, fmt, options, transform, report, file_report,
-                                         progress)
+                                         progress, now_ms)
         else:
             progress(count)
         file_report.records = count
@@ -224,27 +224,25 @@ class FlowStore:
 
     def _python_staging(self, source: FlowInput, fmt: SourceFormat | None, options: ReadOptions,
                         transform: Transform | None, report: ImportReport,
-                        file_report: FileReport, progress: Callable[[int], None]) -> int:
+                        file_report: FileReport, progress: Callable[[int], None],
+                        now_ms: int) -> int:
         from tierguard.flows.read import _checked
 
         seen: set[bytes] = set()
-        items = _checked(read_input(source, fmt, options), seen, int(time.time() * 1000))
+        items = _checked(read_input(source, fmt, options), seen, now_ms)
         records = _collect_problems(items, report, file_report)
         if transform is not None:
             records = transform(records)
         self.connection.execute("DROP TABLE IF EXISTS staging")
-        names = ", ".join(STAGING_NAMES)
-        self.connection.execute(
-            f"CREATE TEMP TABLE staging AS SELECT {names}, 0::UBIGINT AS record_hash "
-            f"FROM read_json('/dev/null', columns={columns_spec()}) LIMIT 0")
+        empty = f"read_json('/dev/null', columns={columns_spec()})"
+        self.connection.execute(f"CREATE TEMP TABLE staging AS {hashed_select(empty)} LIMIT 0")
         count = 0
         for batch_file, batch_count in _spooled_batches(records):
             count += batch_count
             try:
-                self.connection.execute(
-                    f"INSERT INTO staging SELECT {names}, {record_hash_sql()} FROM "
-                    f"read_json('{batch_file}', format='newline_delimited', "
-                    f"columns={columns_spec()})")
+                batch = (f"read_json('{batch_file}', format='newline_delimited', "
+                         f"columns={columns_spec()})")
+                self.connection.execute(f"INSERT INTO staging {hashed_select(batch)}")
             finally:
                 os.unlink(batch_file)
             progress(count)
@@ -256,33 +254,30 @@ class FlowStore:
         overlap = _scalar(con, "SELECT count(*) FROM staging SEMI JOIN seen USING (record_hash)")
         fresh = ("staging" if overlap == 0 else
                  "(SELECT * FROM staging ANTI JOIN seen USING (record_hash))")
-        values = ", ".join(f"any_value({k}) AS {k}" for k in KEY_NAMES)
+        # Aggregate numbers per (key, hour), then attach one row of key columns per key: cheaper
+        # than any_value() over the list columns.
+        keys = ", ".join(KEY_NAMES)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE batch AS SELECT key_hash, bucket_ms, {values}, "
+            "CREATE OR REPLACE TEMP TABLE batch AS WITH totals AS (SELECT key_hash, "
+            f"(start_ms // {BUCKET_MS}) * {BUCKET_MS} AS bucket_ms, "
             "min(start_ms) AS first_seen_ms, max(end_ms) AS last_seen_ms, "
             "count(*)::BIGINT AS records, sum(num_flows)::BIGINT AS num_flows, "
             "sum(packets_in)::BIGINT AS packets_in, sum(packets_out)::BIGINT AS packets_out, "
             "sum(bytes_in)::BIGINT AS bytes_in, sum(bytes_out)::BIGINT AS bytes_out "
-            f"FROM (SELECT *, {key_hash_sql()} AS key_hash, "
-            f"(start_ms // {BUCKET_MS}) * {BUCKET_MS} AS bucket_ms FROM {fresh}) "
-            "GROUP BY key_hash, bucket_ms")
+            f"FROM {fresh} GROUP BY ALL), "
+            f"representative AS (SELECT DISTINCT ON (key_hash) key_hash, {keys} FROM {fresh}) "
+            "SELECT * FROM totals JOIN representative USING (key_hash)")
         added = _scalar(con, "SELECT coalesce(sum(records), 0) FROM batch")
         con.execute(f"INSERT INTO seen SELECT record_hash, end_ms FROM {fresh}")
-        existing = _scalar(con, "SELECT count(*) FROM flows SEMI JOIN batch "
-                                "USING (key_hash, bucket_ms)")
-        if existing:
-            totals = ", ".join(f"sum({t})::BIGINT AS {t}" for t in TOTALS)
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE merged AS SELECT key_hash, bucket_ms, {values}, "
-                f"min(first_seen_ms) AS first_seen_ms, max(last_seen_ms) AS last_seen_ms, "
-                f"{totals} FROM (SELECT * FROM flows SEMI JOIN batch USING (key_hash, bucket_ms) "
-                "UNION ALL BY NAME SELECT * FROM batch) GROUP BY key_hash, bucket_ms")
-            con.execute("DELETE FROM flows USING batch WHERE flows.key_hash = batch.key_hash "
-                        "AND flows.bucket_ms = batch.bucket_ms")
-            con.execute("INSERT INTO flows BY NAME SELECT * FROM merged")
-        else:
-            con.execute("INSERT INTO flows BY NAME SELECT * FROM batch")
-        for table in ("staging", "batch", "merged"):
+        # Existing (key, hour) aggregates are updated in place; the rest are appended.
+        sums = ", ".join(f"{t} = flows.{t} + b.{t}" for t in TOTALS)
+        con.execute(
+            f"UPDATE flows SET first_seen_ms = least(flows.first_seen_ms, b.first_seen_ms), "
+            f"last_seen_ms = greatest(flows.last_seen_ms, b.last_seen_ms), {sums} "
+            "FROM batch b WHERE flows.key_hash = b.key_hash AND flows.bucket_ms = b.bucket_ms")
+        con.execute("INSERT INTO flows BY NAME SELECT * FROM batch "
+                    "ANTI JOIN flows USING (key_hash, bucket_ms)")
+        for table in ("staging", "batch"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         return added
 
@@ -474,7 +469,8 @@ def download_s3(url: str) -> Path:
     """Fetch `s3://bucket/key` with boto3 (endpoint from AWS_ENDPOINT_URL, as boto3 reads it)."""
     try:
         import boto3  # optional: only needed for object-store URLs
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import (  # type: ignore[import-untyped]
+            BotoCoreError, ClientError)
     except ImportError:
         raise StoreError("reading s3:// stores needs boto3 (pip install boto3)") from None
     bucket, _, key = url[len("s3://"):].partition("/")

@@ -60,12 +60,21 @@ def create_statements() -> tuple[str, ...]:
     )
 
 
-def record_hash_sql() -> str:
-    return "hash(" + ", ".join(STAGING_NAMES) + ")"
-
-
 def key_hash_sql() -> str:
     return "hash(" + ", ".join(KEY_NAMES) + ")"
+
+
+def record_hash_sql(key_hash: str = "key_hash") -> str:
+    """Hash of a whole record, built on its key hash so the key columns are hashed once."""
+    rest = [name for name in STAGING_NAMES if name not in KEY_NAMES]
+    return f"hash({key_hash}, " + ", ".join(rest) + ")"
+
+
+def hashed_select(source: str, extra: tuple[str, ...] = ()) -> str:
+    """SELECT the staging columns of `source` (plus `extra` ones) with key_hash and record_hash."""
+    columns = ", ".join((*STAGING_NAMES, *extra))
+    return (f"SELECT *, {record_hash_sql()} AS record_hash FROM "
+            f"(SELECT {columns}, {key_hash_sql()} AS key_hash FROM {source})")
 
 
 def staging_row(record: FlowRecord) -> dict[str, Any]:

@@ -42,8 +42,12 @@ def _from_yaml(text: str, file: str) -> tuple[list[Mapping[str, object]], list[S
         items = root.get("items") if isinstance(root, LMap) else None
         if isinstance(root, LMap) and isinstance(items, LSeq):
             for item in items:  # keep each List item's own location
-                objects.append(item.to_plain())  # type: ignore[arg-type]
-                spans.append(item.span)
+                if isinstance(item, LMap):
+                    objects.append(item.to_plain())
+                    spans.append(item.span)
+                else:
+                    diagnostics.append(Diagnostic(codes.INVENTORY_BAD_OBJECT, Severity.ERROR,
+                                                  "inventory item is not a mapping", item.span))
         elif isinstance(root, LMap):
             objects.append(root.to_plain())
             spans.append(root.span)

@@ -7,7 +7,6 @@ returns (None, []) for them so the validator can dispatch to the right model.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Union
 
 from tierguard.diagnostics import Diagnostic, ResourceRef
 from tierguard.loader.nodes import LMap
@@ -38,8 +37,8 @@ from tierguard.model.located import mapping as as_mapping
 from tierguard.model.located import text
 from tierguard.model.schema import Checker, Obj
 
-Resource = Union[CalicoPolicy, K8sNetworkPolicy, AdminPolicy, Tier, NetworkSet, HostEndpoint]
-Policy = Union[CalicoPolicy, K8sNetworkPolicy, AdminPolicy]
+Resource = CalicoPolicy | K8sNetworkPolicy | AdminPolicy | Tier | NetworkSet | HostEndpoint
+Policy = CalicoPolicy | K8sNetworkPolicy | AdminPolicy
 
 _Reader = Callable[[LMap], Resource]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Union
 
 from tierguard.diagnostics import Diagnostic, ResourceRef, Severity, Span
 from tierguard.loader.nodes import LMap, LScalar, LSeq, Node
@@ -49,7 +48,7 @@ class StrMap:
     """A map of string to string (labels, annotations, matchLabels)."""
 
 
-Spec = Union[Scalar, Obj, Arr, StrMap]
+Spec = Scalar | Obj | Arr | StrMap
 
 STRING = Scalar(ScalarType.STRING)
 INTEGER = Scalar(ScalarType.INTEGER)

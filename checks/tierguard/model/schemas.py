@@ -57,12 +57,14 @@ RULE = obj(
     http=obj(methods=STRINGS, paths=Arr(HTTP_PATH)),
     metadata=obj(annotations=StrMap()),
 )
-_POLICY_FIELDS: dict[str, Spec] = dict(
-    tier=STRING, order=NUMBER, selector=STRING, serviceAccountSelector=STRING,
-    types=Arr(enum_of("Ingress", "Egress")), ingress=Arr(RULE), egress=Arr(RULE),
-    performanceHints=Arr(enum_of("AssumeNeededOnEveryNode")),
-)
-_GLOBAL_FIELDS: dict[str, Spec] = dict(namespaceSelector=STRING, doNotTrack=BOOLEAN, preDNAT=BOOLEAN, applyOnForward=BOOLEAN)
+_POLICY_FIELDS: dict[str, Spec] = {
+    "tier": STRING, "order": NUMBER, "selector": STRING, "serviceAccountSelector": STRING,
+    "types": Arr(enum_of("Ingress", "Egress")), "ingress": Arr(RULE), "egress": Arr(RULE),
+    "performanceHints": Arr(enum_of("AssumeNeededOnEveryNode")),
+}
+_GLOBAL_FIELDS: dict[str, Spec] = {
+    "namespaceSelector": STRING, "doNotTrack": BOOLEAN, "preDNAT": BOOLEAN, "applyOnForward": BOOLEAN,
+}
 STAGED_ACTION = enum_of("Set", "Delete", "Learn", "Ignore")
 
 NETWORK_POLICY_SPEC = Obj(_POLICY_FIELDS)

@@ -10,13 +10,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from tierguard.diagnostics import Diagnostic
 from tierguard.model.rbac import (
-    Binding, BindingKind, PolicyRule, RbacSet, Role, RoleKind, SubjectKind,
+    Binding,
+    BindingKind,
+    PolicyRule,
+    RbacSet,
+    Role,
+    RoleKind,
+    SubjectKind,
 )
 from tierguard.rbac.aggregation import SourcedRule, effective_cluster_role_rules
 from tierguard.rbac.identity import UserInfo, service_account_username
 from tierguard.rbac.linking import missing_role_diagnostics
-from tierguard.diagnostics import Diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,3 +214,29 @@ def authorize(index: RbacIndex, request: Request, candidates: Sequence[int] | No
     grants = tuple(Grant(index.bindings[i], rule.rule, rule.origin)
                    for i in applicable for rule in index.rules[i] if rule.allows(request))
     return Decision(bool(grants), grants, tuple(index.bindings[i] for i in applicable))
+
+
+@dataclass(frozen=True, slots=True)
+class NameGrant:
+    """The resource names a request is allowed for: every name, or the listed ones."""
+
+    every_name: bool
+    names: frozenset[str] = frozenset()
+
+    def allows(self, name: str) -> bool:
+        return self.every_name or name in self.names
+
+
+def granted_names(index: RbacIndex, request: Request, candidates: Sequence[int] | None = None) -> NameGrant:
+    """For a resource request, ignoring its name: `authorize(request with name n)` allows exactly
+    the names `NameGrant.allows(n)` accepts. One pass answers the question for every name.
+    """
+    names: set[str] = set()
+    for i in index.applicable(request.user, request.namespace, candidates):
+        for rule in index.rules[i]:
+            if (rule.verb_matches(request.verb) and rule.api_group_matches(request.api_group)
+                    and rule.resource_matches(request.combined_resource, request.subresource)):
+                if not rule.resource_names:
+                    return NameGrant(True)
+                names.update(rule.resource_names)
+    return NameGrant(False, frozenset(names))

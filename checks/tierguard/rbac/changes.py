@@ -18,7 +18,15 @@ from tierguard.rbac.authorizer import RbacIndex, Request
 from tierguard.rbac.identities import GitAuthor, IdentityMapping, IdentitySource, KubeIdentity
 from tierguard.rbac.resources import api_group_of, guess_resource, is_cluster_scoped
 from tierguard.rbac.tiers import (
-    CALICO_GROUP, DEFAULT_TIER, TIERED_RESOURCES, AccessDecision, CalicoSettings, CheckKind, decide, is_tiered,
+    CALICO_GROUP,
+    DEFAULT_SETTINGS,
+    DEFAULT_TIER,
+    TIERED_RESOURCES,
+    AccessDecision,
+    CalicoSettings,
+    CheckKind,
+    decide,
+    is_tiered,
 )
 
 DEFAULT_NAMESPACE = "default"
@@ -237,7 +245,7 @@ def _decide_change(change: Change, author: GitAuthor, mapping: IdentityMapping, 
 
 def authorize_changes(base: Sequence[SourcedResource], head: Sequence[SourcedResource],
                       author: GitAuthor, mapping: IdentityMapping, index: RbacIndex,
-                      settings: CalicoSettings = CalicoSettings(),
+                      settings: CalicoSettings = DEFAULT_SETTINGS,
                       mode: ApplyMode = ApplyMode.SERVER_SIDE_APPLY) -> ChangeReport:
     """Decide every change between `base` and `head`; denials are RBAC420/421/422 diagnostics."""
     decisions: list[ChangeDecision] = []

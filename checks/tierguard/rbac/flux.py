@@ -12,17 +12,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tierguard.diagnostics import Diagnostic, ResourceRef, Severity, Span
+from tierguard.diagnostics import Diagnostic, ResourceRef, Severity, Span, sorted_diagnostics
 from tierguard.engine.ir import CalicoVersion, Edition
 from tierguard.rbac import codes
 from tierguard.rbac.authorizer import RbacIndex
 from tierguard.rbac.changes import (
-    ApplyMode, Change, ChangeKind, SourcedResource, change_requests, is_tiered_object, missing_checks,
-    object_key, policy_tier,
+    ApplyMode,
+    Change,
+    ChangeKind,
+    SourcedResource,
+    change_requests,
+    is_tiered_object,
+    missing_checks,
+    object_key,
+    policy_tier,
 )
 from tierguard.rbac.identities import KubeIdentity
 from tierguard.rbac.identity import service_account_username
-from tierguard.rbac.tiers import CALICO_GROUP, CalicoSettings, decide
+from tierguard.rbac.tiers import CALICO_GROUP, DEFAULT_SETTINGS, CalicoSettings, decide
 
 FLUX_GROUP = "kustomize.toolkit.fluxcd.io"
 
@@ -146,16 +153,16 @@ def _order_diagnostics(kustomization: FluxKustomization, resources: Sequence[Sou
                    if same else f"is applied by {names}, which Kustomization {kustomization.id} does not depend on")
             found.append(Diagnostic(codes.FLUX_TIER_ORDER, Severity.ERROR, f"tier {tier!r} of {key.ref} {why}",
                                     resource.span, key.ref, "spec.tier",
-                                    f"Add dependsOn: [{{name: {sorted(applied_by)[0].name}}}] to Kustomization "
+                                    f"Add dependsOn: [{{name: {min(applied_by).name}}}] to Kustomization "
                                     f"{kustomization.id}, and keep Tiers in their own Kustomization."))
     return found
 
 
 def check_flux_tenants(kustomizations: Sequence[SourcedResource],
                        rendered: Mapping[KustomizationId, Sequence[SourcedResource]],
-                       index: RbacIndex, settings: CalicoSettings = CalicoSettings(),
+                       index: RbacIndex, settings: CalicoSettings = DEFAULT_SETTINGS,
                        default_service_account: str = "") -> tuple[Diagnostic, ...]:
-    """RBAC430-433 for every Flux Kustomization among `kustomizations`.
+    """RBAC430-433 for every Flux Kustomization among `kustomizations`, sorted by location.
 
     `rendered` maps a Kustomization to the objects its path renders. Without serviceAccountName,
     `default_service_account` (the controller's --default-service-account) is used; with neither,
@@ -177,4 +184,4 @@ def check_flux_tenants(kustomizations: Sequence[SourcedResource],
             tenant = FluxKustomization(kid, account, kustomization.depends_on, kustomization.path, kustomization.span)
             found.extend(_apply_diagnostics(tenant, resources, index, settings))
         found.extend(_order_diagnostics(kustomization, resources, providers, _closure(kid, graph), builtin))
-    return tuple(found)
+    return tuple(sorted_diagnostics(found))

@@ -24,7 +24,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tierguard.rbac.identity import AUTHENTICATED, UserInfo, service_account_groups, split_service_account
+from tierguard.rbac.identity import (
+    AUTHENTICATED,
+    UserInfo,
+    service_account_groups,
+    split_service_account,
+)
 
 
 class IdentitySource(enum.Enum):

@@ -10,12 +10,13 @@ A cell holds what the subject can do to any policy of the tier, so only `<tier>.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tierguard.model.rbac import BindingKind
-from tierguard.rbac.authorizer import RbacIndex, Request, authorize
+from tierguard.rbac.authorizer import NameGrant, RbacIndex, Request, granted_names
+from tierguard.rbac.identity import UserInfo
 from tierguard.rbac.subjects import SubjectKey, binding_subjects
-from tierguard.rbac.tiers import CALICO_GROUP, DEFAULT_TIER, CalicoSettings
+from tierguard.rbac.tiers import CALICO_GROUP, DEFAULT_SETTINGS, DEFAULT_TIER, CalicoSettings
 
 MATRIX_VERBS = ("create", "update", "delete")
 CLUSTER_SCOPE = "(cluster)"
@@ -50,29 +51,34 @@ def known_tiers(index: RbacIndex, extra: Sequence[str] = ()) -> tuple[str, ...]:
 
 @dataclass(slots=True)
 class _SubjectView:
-    """Caches the checks one subject needs; they repeat across tiers, kinds and verbs."""
+    """One subject's grants, computed once per (verb, resource, namespace) for every tier at once."""
 
     index: RbacIndex
     subject: SubjectKey
     settings: CalicoSettings
+    user: UserInfo
     candidates: list[int]
+    cache: dict[tuple[str, str, str], NameGrant] = field(default_factory=dict)
 
-    def allowed(self, request: Request) -> bool:
-        return authorize(self.index, request, self.candidates).allowed
+    def grant(self, verb: str, resource: str, namespace: str) -> NameGrant:
+        key = (verb, resource, namespace)
+        found = self.cache.get(key)
+        if found is None:
+            request = Request(self.user, verb, resource, CALICO_GROUP, namespace=namespace)
+            found = self.cache[key] = granted_names(self.index, request, self.candidates)
+        return found
 
-    def verbs(self, resource: str, namespace: str, tier: str, may_get_tier: bool) -> tuple[str, ...]:
-        user = self.subject.identity()
+    def may_get_tier(self, tier: str) -> bool:
+        return not self.settings.tiers_enabled or self.grant("get", "tiers", "").allows(tier)
+
+    def verbs(self, resource: str, namespace: str, tier: str) -> tuple[str, ...]:
         granted: list[str] = []
         for verb in MATRIX_VERBS:
-            base = Request(user, verb, resource, CALICO_GROUP, namespace=namespace)
-            if not self.allowed(base):
+            if not self.grant(verb, resource, namespace).allows(""):  # no name: any policy
                 continue
             tier_verb = self.settings.tier_verb(verb) if self.settings.tiers_enabled else None
-            if tier_verb is not None:
-                pseudo = Request(user, tier_verb, f"tier.{resource}", CALICO_GROUP,
-                                 name=f"{tier}.*", namespace=namespace)
-                if not (may_get_tier and self.allowed(pseudo)):
-                    continue
+            if tier_verb is not None and not self.grant(tier_verb, f"tier.{resource}", namespace).allows(f"{tier}.*"):
+                continue
             granted.append(verb)
         return tuple(granted)
 
@@ -83,17 +89,17 @@ def _namespaces(index: RbacIndex, candidates: Sequence[int]) -> list[str]:
 
 
 def _subject_rows(view: _SubjectView, tiers: Sequence[str]) -> list[MatrixRow]:
-    user = view.subject.identity()
     rows: list[MatrixRow] = []
     namespaces = _namespaces(view.index, view.candidates)
     for tier in tiers:
-        may_get = view.allowed(Request(user, "get", "tiers", CALICO_GROUP, name=tier))
+        if not view.may_get_tier(tier):
+            continue  # without `get` on the tier no policy of it can be written
         scopes: list[tuple[str, bool, str]] = [(CLUSTER_SCOPE, True, ""), (ALL_NAMESPACES, False, "")]
         scopes += [(ns, False, ns) for ns in namespaces]
         everywhere: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         for scope, cluster, namespace in scopes:
             policies, staged = _KINDS[cluster]
-            cell = (view.verbs(policies, namespace, tier, may_get), view.verbs(staged, namespace, tier, may_get))
+            cell = (view.verbs(policies, namespace, tier), view.verbs(staged, namespace, tier))
             if scope == ALL_NAMESPACES:
                 everywhere = cell
             elif namespace and set(cell[0]) <= set(everywhere[0]) and set(cell[1]) <= set(everywhere[1]):
@@ -103,12 +109,13 @@ def _subject_rows(view: _SubjectView, tiers: Sequence[str]) -> list[MatrixRow]:
     return rows
 
 
-def tier_matrix(index: RbacIndex, settings: CalicoSettings = CalicoSettings(),
+def tier_matrix(index: RbacIndex, settings: CalicoSettings = DEFAULT_SETTINGS,
                 tiers: Sequence[str] = ()) -> tuple[MatrixRow, ...]:
     """Rows for every (subject, tier, scope) with at least one allowed verb, sorted."""
     tier_list = tuple(tiers) or known_tiers(index)
     rows: list[MatrixRow] = []
     for subject in binding_subjects(index):
-        view = _SubjectView(index, subject, settings, index.candidate_indexes(subject.identity()))
+        user = subject.identity()
+        view = _SubjectView(index, subject, settings, user, index.candidate_indexes(user))
         rows.extend(_subject_rows(view, tier_list))
     return tuple(rows)

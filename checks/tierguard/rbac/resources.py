@@ -67,8 +67,6 @@ def parse_resource_arg(text: str) -> ResourceArg:
     if text.startswith("/"):
         return ResourceArg(path=text)
     base, _, subresource = text.partition("/")
-    if not base:
-        raise ValueError(f"RESOURCE {text!r} has no resource before '/'")
     head, _, rest = base.partition(".")
     if head == "tier" and rest:
         policies, _, group = rest.partition(".")

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from tierguard.model.rbac import SubjectKind
 from tierguard.rbac.authorizer import RbacIndex
 from tierguard.rbac.identity import (
-    AUTHENTICATED, UNAUTHENTICATED, UserInfo, impersonate, service_account_username,
+    AUTHENTICATED,
+    UNAUTHENTICATED,
+    UserInfo,
+    impersonate,
+    service_account_username,
 )
 
 

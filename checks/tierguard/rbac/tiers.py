@@ -24,6 +24,7 @@ TIERED_RESOURCES = frozenset({
 DEFAULT_TIER = "default"
 FIRST_OSS_TIERS = CalicoVersion(3, 29)
 FIRST_BARE_NAMES = CalicoVersion(3, 32)
+DEFAULT_VERSION = CalicoVersion(3, 32)
 _WEBHOOK_VERBS = {"create": "create", "update": "update", "patch": "update", "delete": "delete",
                   "deletecollection": "delete"}
 
@@ -37,7 +38,7 @@ class TierRbacMode(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class CalicoSettings:
-    version: CalicoVersion = CalicoVersion(3, 32)
+    version: CalicoVersion = DEFAULT_VERSION
     edition: Edition = Edition.OSS
     mode: TierRbacMode = TierRbacMode.API_SERVER
 
@@ -61,6 +62,9 @@ class CalicoSettings:
         if self.mode is TierRbacMode.API_SERVER:
             return verb
         return _WEBHOOK_VERBS.get(verb)
+
+
+DEFAULT_SETTINGS = CalicoSettings()
 
 
 class CheckKind(enum.Enum):
@@ -122,7 +126,7 @@ def _tier_passed(checks: Sequence[Check], tier: str) -> bool:
     return got_tier and policy
 
 
-def decide(index: RbacIndex, request: Request, settings: CalicoSettings = CalicoSettings(),
+def decide(index: RbacIndex, request: Request, settings: CalicoSettings = DEFAULT_SETTINGS,
            tiers: Sequence[str] = ()) -> AccessDecision:
     """Kubernetes RBAC, plus the tier grants for tiered Calico policies.
 

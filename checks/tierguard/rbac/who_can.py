@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from tierguard.rbac.authorizer import RbacIndex, Request
 from tierguard.rbac.subjects import SubjectKey, binding_subjects
-from tierguard.rbac.tiers import AccessDecision, CalicoSettings, decide
+from tierguard.rbac.tiers import DEFAULT_SETTINGS, AccessDecision, CalicoSettings, decide
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class WhoCanEntry:
         return tuple(dict.fromkeys(names))
 
 
-def who_can(index: RbacIndex, request: Request, settings: CalicoSettings = CalicoSettings(),
+def who_can(index: RbacIndex, request: Request, settings: CalicoSettings = DEFAULT_SETTINGS,
             tiers: Sequence[str] = ()) -> tuple[WhoCanEntry, ...]:
     """Each subject found in bindings that, acting as itself, is allowed `request` (user ignored)."""
     entries: list[WhoCanEntry] = []

@@ -12,9 +12,15 @@ The review itself never re-implements any of these.
 
 from __future__ import annotations
 
+import glob
+import hashlib
+import os
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from tierguard.config.model import Config, Environment
 from tierguard.diagnostics import Diagnostic, Severity
@@ -23,11 +29,14 @@ from tierguard.engine.evaluate import Evaluator
 from tierguard.engine.ir import PolicySet
 from tierguard.engine.topology import Topology
 from tierguard.flows.model import FlowError, FlowRecord
+from tierguard.flows import codes as flow_codes
 from tierguard.flows.read import read_flows
+from tierguard.flows.store import FlowStore, StoreError, content_hash
+from tierguard.flows.store_schema import SCHEMA_VERSION
 from tierguard.flows.source import InputError
 from tierguard.inventory.build import build_inventory
 from tierguard.inventory.model import Endpoint, EndpointKind, Inventory
-from tierguard.loader.files import display_name, load_file
+from tierguard.loader.files import display_name
 from tierguard.loader.kustomize import RendererMissing
 from tierguard.loader.resources import ResourceDoc
 from tierguard.loader.sourcemap import SourceIndex, remap_all
@@ -39,6 +48,7 @@ from tierguard.validation.pipeline import validate_environment
 # Rendered kinds that belong in the inventory: peers and host endpoints, not policy.
 INVENTORY_KINDS = frozenset({"NetworkSet", "GlobalNetworkSet", "HostEndpoint"})
 _INVENTORY_SUFFIXES = (".yaml", ".yml", ".json")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class SetupError(Exception):
@@ -68,24 +78,28 @@ class InventorySnapshot:
 
 
 def load_inventory_objects(config: Config, environment: Environment) -> InventorySnapshot:
+    """Plain objects of the recorded inventory (one file, or every YAML/JSON file of a directory).
+
+    Recorded data needs no source positions, so it is parsed with the plain (C) YAML loader;
+    unreadable files become notes, never exceptions.
+    """
     if not environment.inventory:
         return InventorySnapshot((), (f"no inventory configured for {environment.name}: only "
                                       "network sets and host endpoints from the repository are known",))
     path = config.root / environment.inventory
+    if not path.exists():
+        return InventorySnapshot((), (f"inventory {environment.inventory} does not exist",))
     files = sorted(p for p in path.rglob("*") if p.suffix in _INVENTORY_SUFFIXES) if path.is_dir() \
         else [path]
     objects: list[Mapping[str, object]] = []
     notes: list[str] = []
     for file in files:
-        loaded = load_file(file, display_name(file, config.root))
-        notes += [f"inventory {d.span}: {d.message}" for d in loaded.diagnostics
-                  if d.severity is Severity.ERROR]
-        for document in loaded.documents:
-            plain = document.root.to_plain()
-            if isinstance(plain, dict):
-                objects.append(plain)
-    if not files or not path.exists():
-        notes.append(f"inventory {environment.inventory} does not exist")
+        try:
+            documents = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            notes.append(f"inventory {display_name(file, config.root)} is unreadable: {error}")
+            continue
+        objects.extend(d for d in documents if isinstance(d, dict))
     return InventorySnapshot(tuple(objects), tuple(notes))
 
 
@@ -132,52 +146,121 @@ def evaluator(prepared: Prepared) -> Evaluator:
                                                    inventory.nodes))
 
 
+# Above this many bytes of raw flow files, records are imported into the flow store (DuckDB)
+# and read back aggregated per flow key: one row per key instead of one object per raw record.
+STORE_THRESHOLD_BYTES = 1024 * 1024
+STORE_SUFFIXES = (".duckdb", ".ddb")
+
+
 @dataclass(slots=True)
 class EnvironmentFlows:
-    """Flow records of an environment, streamed; problems are counted and summarised as notes."""
+    """Flow records of an environment, streamed; problems are counted and summarised as notes.
+
+    Raw files above the threshold go through a flow store kept in `cache_dir`, keyed by the files'
+    content: recorded flows rarely change between reviews, so later reviews read the aggregated
+    store directly.
+    """
 
     paths: tuple[Path, ...]
+    cache_dir: Path | None = None
     errors: int = 0
     samples: list[str] = field(default_factory=list)
+    aggregated: str = ""  # "", "imported" or "cached"
 
     def records(self) -> Iterator[FlowRecord]:
-        for path in self.paths:
-            try:
+        stores = [p for p in self.paths if p.suffix in STORE_SUFFIXES]
+        raw = [p for p in self.paths if p.suffix not in STORE_SUFFIXES]
+        for store in stores:
+            yield from self._read(store)
+        if sum(p.stat().st_size for p in raw) > STORE_THRESHOLD_BYTES:
+            yield from self._through_store(raw)
+        else:
+            for path in raw:
                 yield from self._read(path)
-            except InputError as error:
-                self.errors += 1
-                self.samples.append(f"{path.name}: {error}")
+
+    def _problem(self, text: str) -> None:
+        self.errors += 1
+        if len(self.samples) < 3:
+            self.samples.append(text)
 
     def _read(self, path: Path) -> Iterator[FlowRecord]:
-        if True:
+        try:
             for item in read_flows(path):
                 if isinstance(item, FlowError):
                     if item.severity is Severity.ERROR:
-                        self.errors += 1
-                        if len(self.samples) < 3:
-                            self.samples.append(f"{item.diagnostic.span}: {item.diagnostic.message}")
+                        self._problem(f"{item.diagnostic.span}: {item.diagnostic.message}")
                     continue
                 yield item
+        except (InputError, StoreError) as error:
+            self._problem(f"{path.name}: {error}")
+
+    def _through_store(self, paths: Sequence[Path]) -> Iterator[FlowRecord]:
+        cached = self._cache_path(paths)
+        if cached is not None and cached.is_file():
+            self.aggregated = "cached"
+            yield from self._read(cached)
+            return
+        self.aggregated = "imported"
+        with tempfile.TemporaryDirectory(prefix="tierguard-flows-", dir=self._scratch_parent()) as scratch:
+            location = Path(scratch) / "review.duckdb"
+            with FlowStore(location) as store:
+                report = store.import_files(list(paths))
+                for code, count in report.problem_counts.items():
+                    if code in _ERROR_CODES:
+                        self.errors += count
+                self.samples.extend(f"{d.span}: {d.message}" for d in report.diagnostics[:3]
+                                    if d.severity is Severity.ERROR)
+                yield from store.records()
+            if cached is not None and not self.errors:
+                os.replace(location, cached)  # atomic: a concurrent review sees all or nothing
+
+    def _scratch_parent(self) -> str | None:
+        return str(self.cache_dir) if self.cache_dir is not None and self.cache_dir.is_dir() else None
+
+    def _cache_path(self, paths: Sequence[Path]) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            self.cache_dir = None
+            return None
+        digest = hashlib.sha256(f"store-schema-{SCHEMA_VERSION}".encode())
+        for path in paths:
+            digest.update(f"{path.name}\0{content_hash(path)}\0".encode())
+        return self.cache_dir / f"flows-{digest.hexdigest()[:24]}.duckdb"
 
     @property
     def notes(self) -> tuple[str, ...]:
-        if not self.errors:
-            return ()
-        return (f"{self.errors} malformed flow records were skipped (e.g. {'; '.join(self.samples)})",)
+        notes = []
+        if self.aggregated:
+            notes.append(f"flow records were aggregated per flow key by the flow store "
+                         f"({'read from the cache' if self.aggregated == 'cached' else 'imported now'})")
+        if self.errors:
+            notes.append(f"{self.errors} malformed flow records were skipped "
+                         f"(e.g. {'; '.join(self.samples[:3])})")
+        return tuple(notes)
 
 
-def environment_flows(config: Config, environment: Environment) -> tuple[EnvironmentFlows, tuple[str, ...]]:
+_ERROR_CODES = frozenset(doc.code for doc in flow_codes.CODES if doc.default_severity is Severity.ERROR)
+
+
+def environment_flows(config: Config, environment: Environment,
+                      cache_dir: Path | None = None) -> tuple[EnvironmentFlows, tuple[str, ...]]:
+    """The environment's flow inputs: a file, a directory, a glob, or a flow store."""
     if not environment.flows:
         return EnvironmentFlows(()), (f"no flows configured for {environment.name}: nothing to replay",)
-    path = config.root / environment.flows
-    if not path.exists():
-        return EnvironmentFlows(()), (f"flows {environment.flows} do not exist: nothing to replay",)
-    if path.is_dir():  # every flow file (or store) in the directory, in name order
-        files = tuple(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
-        if not files:
-            return EnvironmentFlows(()), (f"flows {environment.flows} is empty: nothing to replay",)
-        return EnvironmentFlows(files), ()
-    return EnvironmentFlows((path,)), ()
+    pattern = str(config.root / environment.flows)
+    if glob.has_magic(environment.flows):
+        files = tuple(Path(p) for p in sorted(glob.glob(pattern, recursive=True)) if Path(p).is_file())
+    elif Path(pattern).is_dir():  # every flow file (or store) in the directory, in name order
+        files = tuple(sorted(p for p in Path(pattern).rglob("*")
+                             if p.is_file() and not p.name.startswith(".")))
+    else:
+        files = (Path(pattern),) if Path(pattern).is_file() else ()
+    if not files:
+        return EnvironmentFlows(()), (f"flows {environment.flows} match no file: nothing to replay",)
+    return EnvironmentFlows(files, cache_dir), ()
 
 
 def authorize(base_config: Config, head_config: Config, environment: Environment, base: Prepared,

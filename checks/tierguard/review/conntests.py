@@ -18,7 +18,7 @@ same workloads and port: the break is declared intended.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tierguard.diagnostics import Diagnostic, Severity, Span
 from tierguard.engine.packet import protocol_name, protocol_number
@@ -135,13 +135,25 @@ class Evaluated:
     covers: FlowKey | None  # the workload-level key this test speaks for, when resolvable
 
 
-def evaluate_tests(tests: Iterable[ConnTest], environment: str, head: Tree) -> tuple[Evaluated, ...]:
+def evaluate_tests(tests: Iterable[ConnTest], environment: str, head: Tree,
+                   base: Tree | None = None, base_tests: Iterable[ConnTest] = ()) -> tuple[Evaluated, ...]:
+    """Each test of the environment under head; tests that base also has are evaluated under base
+    too, so a failure the change did not cause is told apart from one it did."""
+    in_base = {(t.name, t.source, t.destination, t.port, t.protocol) for t in base_tests}
     out: list[Evaluated] = []
     for test in tests:
         expect = test.expectation(environment)
         if expect is None:
             continue
-        out.append(_evaluate(test, expect, environment, head))
+        evaluated = _evaluate(test, expect, environment, head)
+        if base is not None and (test.name, test.source, test.destination, test.port,
+                                 test.protocol) in in_base:
+            before = _evaluate(test, expect, environment, base).result.actual
+            result = replace(evaluated.result, base_actual=before)
+            if result.failed_in_base and not result.passed:
+                result = replace(result, explanation=f"{result.explanation} (already failing in base)")
+            evaluated = Evaluated(result, evaluated.covers)
+        out.append(evaluated)
     return tuple(out)
 
 

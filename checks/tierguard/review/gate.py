@@ -38,7 +38,7 @@ def environment_gate(review: EnvironmentReview, not_evaluated: Iterable[str] = (
                 f"({change.stats.flows} flows){where}",
                 change.responsible.span if change.responsible else None))
     for test in review.tests:
-        if not test.passed:
+        if test.newly_failing:
             reasons.append(GateReason(
                 GateKind.TEST_FAILED, env,
                 f"connectivity test '{test.name}' expects {test.expect.value}, got "

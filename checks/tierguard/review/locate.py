@@ -32,6 +32,12 @@ _SOURCE_KIND = {
     PolicyKind.BASELINE_ADMIN_NETWORK_POLICY: "BaselineAdminNetworkPolicy",
 }
 
+_TWIN_KINDS = {
+    PolicyKind.STAGED_NETWORK_POLICY: ("NetworkPolicy",),
+    PolicyKind.STAGED_GLOBAL_NETWORK_POLICY: ("GlobalNetworkPolicy",),
+    PolicyKind.STAGED_KUBERNETES_NETWORK_POLICY: ("NetworkPolicy",),
+}
+
 
 def policy_display(policy: CompiledPolicy) -> str:
     """`kind:[namespace/]name` as Calico >=3.32 flow logs write it (e.g. np:sock-shop/carts)."""
@@ -46,12 +52,15 @@ class Locator:
     def source_of(self, policy: CompiledPolicy) -> ResourceDoc | None:
         if self.index is None:
             return None
-        kind = _SOURCE_KIND[policy.kind]
         namespace = policy.namespace if policy.kind.is_namespaced else ""
-        for name in dict.fromkeys((policy.name, bare_name(policy))):
-            found = self.index.source_of(ResourceRef(kind, name, namespace))
-            if found is not None:
-                return found
+        # A staged policy made from an enforced one by a kustomize patch has no source of its own
+        # kind; its enforced twin's file is where a reviewer edits it.
+        kinds = (_SOURCE_KIND[policy.kind], *_TWIN_KINDS.get(policy.kind, ()))
+        for kind in kinds:
+            for name in dict.fromkeys((policy.name, bare_name(policy))):
+                found = self.index.source_of(ResourceRef(kind, name, namespace))
+                if found is not None:
+                    return found
         return None
 
     def rule_span(self, policy: CompiledPolicy, direction: Direction, rule_index: int,
@@ -68,7 +77,8 @@ class Locator:
     def __call__(self, hit: Hit, direction: Direction) -> RuleLocation:
         action = hit.action.trace_word
         if hit.policy is None:
-            return RuleLocation(f"profile {hit.profile}", hit.tier, f"profile {hit.profile}", action)
+            return RuleLocation(f"profile {hit.profile}", hit.tier,
+                                "no policy decided; the endpoint's profile did", action)
         policy = hit.policy
         if hit.end_of_tier:
             rule = f"end of tier {hit.tier} (no rule matched)"

@@ -106,10 +106,21 @@ class ConnTestResult:
     actual: Verdict
     explanation: str
     span: Span | None = None
+    # The verdict under base (None: the test is new in head). A test that already failed in base
+    # is reported but does not block: the change did not break it.
+    base_actual: Verdict | None = None
 
     @property
     def passed(self) -> bool:
         return self.actual is self.expect
+
+    @property
+    def failed_in_base(self) -> bool:
+        return self.base_actual is not None and self.base_actual is not self.expect
+
+    @property
+    def newly_failing(self) -> bool:
+        return not self.passed and not self.failed_in_base
 
 
 @dataclass(frozen=True, slots=True)

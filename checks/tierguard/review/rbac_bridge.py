@@ -14,6 +14,7 @@ only the plumbing a review needs around them:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,8 +63,10 @@ def decisions(base_config: Config, head_config: Config, environment: Environment
               base_sources: SourceIndex | None, head_sources: SourceIndex | None,
               authors: Sequence[Author]) -> tuple[RbacDecision, ...]:
     settings = CalicoSettings(environment.calico_version, environment.edition)
-    base = _tree_objects(base_config, environment, base_resources, base_sources)
-    head = _tree_objects(head_config, environment, head_resources, head_sources)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each tree renders its Flux paths (kubectl)
+        base_job = pool.submit(_tree_objects, base_config, environment, base_resources, base_sources)
+        head = _tree_objects(head_config, environment, head_resources, head_sources)
+        base = base_job.result()
     index = _rbac_index(base_config, base_resources)
     mapping = _identities(base_config) or _identities(head_config) or IdentityMapping()
     out: list[RbacDecision] = []

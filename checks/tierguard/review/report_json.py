@@ -114,7 +114,9 @@ def reach_json(item: ReachabilityChange) -> JsonObject:
 def test_json(test: ConnTestResult) -> JsonObject:
     return {"name": test.name, "from": test.source, "to": test.destination, "port": test.port,
             "protocol": test.protocol, "expect": test.expect.value, "actual": test.actual.value,
-            "passed": test.passed, "explanation": test.explanation, "location": span_json(test.span)}
+            "passed": test.passed, "base_actual": test.base_actual.value if test.base_actual else None,
+            "newly_failing": test.newly_failing, "explanation": test.explanation,
+            "location": span_json(test.span)}
 
 
 def rbac_json(decision: RbacDecision) -> JsonObject:

@@ -17,6 +17,7 @@ from tierguard.review.model import (
     EnvironmentReview,
     FindingStatus,
     FlowChange,
+    ConnTestResult,
     FlowKey,
     GateKind,
     ReviewResult,
@@ -116,12 +117,13 @@ def _summary_table(result: ReviewResult) -> list[str]:
         unacked = sum(1 for c in env.newly_denied if not c.acknowledged_by)
         denied = f"{len(env.newly_denied)}" + (f" ({unacked} unacknowledged)" if unacked else "")
         passed = sum(1 for t in env.tests if t.passed)
+        newly = sum(1 for t in env.tests if t.newly_failing)
         rbac_denied = sum(1 for r in env.rbac if not r.allowed)
         new = sum(1 for f in env.findings if f.status is FindingStatus.NEW)
         lines.append(
             f"| {escape.markdown(env.name)} | {'✅' if env.gate.passed else '❌'} | {denied} | "
             f"{len(env.newly_allowed)} | {len(env.staged_impact)} | {len(env.connectivity_diff)} | "
-            f"{passed}/{len(env.tests)} passed | "
+            f"{passed}/{len(env.tests)} passed" + (f", {newly} newly failing" if newly else "") + " | "
             f"{'ok' if not rbac_denied else f'{rbac_denied} denied'} ({len(env.rbac)} checks) | {new} |")
     return lines
 
@@ -200,11 +202,11 @@ def _environment_section(env: EnvironmentReview, budget: Budget) -> list[str]:
     lines += _details("Connectivity tests", len(env.tests), [
         "| Result | Test | From | To | Port | Expect | Actual | Explanation |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        *_rows(sorted(env.tests, key=lambda t: t.passed), budget.rows, lambda t: (
-            f"| {'✅' if t.passed else '❌'} | {escape.markdown(t.name)} | {escape.markdown(t.source)} | "
+        *_rows(sorted(env.tests, key=lambda t: (t.passed, not t.newly_failing)), budget.rows, lambda t: (
+            f"| {_test_mark(t)} | {escape.markdown(t.name)} | {escape.markdown(t.source)} | "
             f"{escape.markdown(t.destination)} | {t.port}/{escape.markdown(t.protocol)} | "
             f"{t.expect.value} | {t.actual.value} | {escape.markdown(t.explanation, 300)} |"), 8)],
-        open_=any(not t.passed for t in env.tests))
+        open_=any(t.newly_failing for t in env.tests))
     lines += _details("RBAC", len(env.rbac), [
         "| Result | Check | Subject | Detail | Location |", "| --- | --- | --- | --- | --- |",
         *_rows(sorted(env.rbac, key=lambda r: r.allowed), budget.rows, lambda r: (
@@ -220,6 +222,12 @@ def _environment_section(env: EnvironmentReview, budget: Budget) -> list[str]:
             f"{_span_text(f.diagnostic.span.file, f.diagnostic.span.line) if f.diagnostic.span else '—'} |"),
             5)], open_=any(f.status is FindingStatus.NEW for f in env.findings))
     return lines
+
+
+def _test_mark(test: ConnTestResult) -> str:
+    if test.passed:
+        return "✅"
+    return "❌" if test.newly_failing else "⚠️ failing in base too"
 
 
 def _mermaid(env: EnvironmentReview, max_edges: int) -> list[str]:

@@ -68,7 +68,7 @@ def to_sarif(result: ReviewResult, fallback_file: str = "tierguard.yaml") -> Jso
                      _span(reach.responsible), env.name)
         for test in env.tests:
             if not test.passed:
-                emit.add(codes.TEST_FAILED, Severity.ERROR,
+                emit.add(codes.TEST_FAILED, Severity.ERROR if test.newly_failing else Severity.WARNING,
                          f"[{env.name}] connectivity test '{test.name}' expects {test.expect.value}, "
                          f"got {test.actual.value}: {test.explanation}", test.span, env.name)
         for decision in env.rbac:

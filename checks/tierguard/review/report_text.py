@@ -68,8 +68,9 @@ def _environment(env: EnvironmentReview) -> list[str]:
     if env.tests:
         passed = sum(1 for x in env.tests if x.passed)
         lines.append(f"  connectivity tests: {passed}/{len(env.tests)} passed")
-        lines += [f"    FAIL {t(x.name)}: expect {x.expect.value}, got {x.actual.value}: "
-                  f"{t(x.explanation)}" for x in env.tests if not x.passed]
+        lines += [f"    {'FAIL' if x.newly_failing else 'fail (also in base)'} {t(x.name)}: "
+                  f"expect {x.expect.value}, got {x.actual.value}: {t(x.explanation)}"
+                  for x in env.tests if not x.passed]
     for decision in env.rbac:
         lines.append(f"  rbac {t(decision.check)}: {t(decision.subject)}: "
                      f"{'allowed' if decision.allowed else 'DENIED'}: {t(decision.message)}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,6 +54,7 @@ from tierguard.review.workspace import (
 )
 
 ACK_FILE = ".tierguard/acknowledged.yaml"
+CACHE_DIR = ".tierguard/cache"
 CONNECTIVITY_TESTS = "tests/connectivity"
 
 
@@ -71,6 +73,7 @@ class Options:
     time_budget: float | None = None
     today: dt.date | None = None
     config: Path | None = None  # tierguard.yaml relative to each tree (default: its root)
+    cache_dir: Path | None = None  # aggregated flow stores (default: <repo>/.tierguard/cache)
 
 
 def run_review(options: Options) -> ReviewResult:
@@ -112,6 +115,7 @@ def _review_trees(repo: Path, base: GitTree, head: GitTree, options: Options,
     today = options.today or dt.datetime.now(dt.timezone.utc).date()
     ack_set = _acknowledgements(head_config, head.root, today)
     tests, test_problems = _connectivity_tests(head.root)
+    base_tests, _ = _connectivity_tests(base.root)
     authors = (Author("", options.author),) if options.author else head_authors(repo, base.commit, head)
     reviews: list[EnvironmentReview] = []
     for environment in environments:
@@ -119,8 +123,9 @@ def _review_trees(repo: Path, base: GitTree, head: GitTree, options: Options,
             notes.append(f"time budget of {options.time_budget:g} s used up: environment "
                          f"{environment.name} not reviewed")
             continue
-        context = _Context(base_config, head_config, authors, ack_set.active, tests,
-                           tuple(ack_set.diagnostics) + test_problems)
+        context = _Context(base_config, head_config, authors, ack_set.active, tests, base_tests,
+                           tuple(ack_set.diagnostics) + test_problems,
+                           options.cache_dir or repo / CACHE_DIR)
         reviews.append(review_environment(environment, context))
     environments_gate = gate.overall_gate(reviews)
     return ReviewResult(
@@ -221,16 +226,26 @@ class _Context:
     authors: tuple[Author, ...]
     acknowledgements: tuple[Acknowledgement, ...]
     tests: tuple[conntests.ConnTest, ...]
+    base_tests: tuple[conntests.ConnTest, ...]
     input_problems: tuple[Diagnostic, ...]  # malformed acks and tests: new findings of head
+    cache_dir: Path | None = None
 
 
 def review_environment(environment: Environment, context: _Context) -> EnvironmentReview:
     name = environment.name
     snapshot = adapters.load_inventory_objects(context.head_config, environment)
-    head = adapters.prepare(context.head_config, environment, snapshot)
     base_env = _base_environment(context.base_config, name)
-    base = adapters.prepare(context.base_config, base_env, snapshot) if base_env \
-        else adapters.empty_like(head)
+    flows, flow_notes = adapters.environment_flows(context.head_config, environment, context.cache_dir)
+    # Rendering (kubectl) and flow aggregation (DuckDB) wait on other processes or release the
+    # GIL, so base, head and the flows are prepared side by side.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        head_job = pool.submit(adapters.prepare, context.head_config, environment, snapshot)
+        base_job = pool.submit(adapters.prepare, context.base_config, base_env, snapshot) \
+            if base_env else None
+        records_job = pool.submit(lambda: list(flows.records()))
+        head = head_job.result()
+        base = base_job.result() if base_job else adapters.empty_like(head)
+        records = records_job.result()
     notes = list(head.notes)
     if head.policy_set is None or head.inventory is None or base.policy_set is None \
             or base.inventory is None:
@@ -247,12 +262,12 @@ def review_environment(environment: Environment, context: _Context) -> Environme
     endpoints = inventory.endpoints
     touched = touched_endpoints(change, endpoints, base.network_sets != head.network_sets)
     staged = touched_endpoints(Change(staged_policies(head.policy_set), ()), endpoints)
-    flows, flow_notes = adapters.environment_flows(context.head_config, environment)
-    grouped = group_records(flows.records(), head_tree.topology)
+    grouped = group_records(records, head_tree.topology)
     replayed = replay(grouped.groups, base_tree, head_tree, touched, staged)
     reach, _evaluated = reachability_diff(endpoints, inventory.services, base_tree, head_tree, touched,
                                          replayed.observed_keys)
-    evaluated_tests = conntests.evaluate_tests(context.tests, name, head_tree)
+    evaluated_tests = conntests.evaluate_tests(context.tests, name, head_tree, base_tree,
+                                               context.base_tests)
     denied = _acknowledge(replayed.newly_denied, evaluated_tests, context.acknowledgements, name)
     rbac = adapters.authorize(context.base_config, context.head_config, environment, base, head,
                               context.authors)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Union
 
 
 class ValueOp(enum.Enum):
@@ -164,5 +163,5 @@ class OrNode:
         return "(" + " || ".join(str(operand) for operand in self.operands) + ")"
 
 
-Node = Union[AllNode, GlobalNode, HasNode, ValueNode, SetNode, NotNode, AndNode, OrNode]
-LabelNode = Union[HasNode, ValueNode, SetNode]
+Node = AllNode | GlobalNode | HasNode | ValueNode | SetNode | NotNode | AndNode | OrNode
+LabelNode = HasNode | ValueNode | SetNode

@@ -11,8 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from tierguard.selector.ast import (AllNode, AndNode, GlobalNode, HasNode, Node, NotNode,
-                                    OrNode, SetNode, SetOp, ValueNode, ValueOp)
+from tierguard.selector.ast import (
+    AllNode,
+    AndNode,
+    GlobalNode,
+    HasNode,
+    Node,
+    NotNode,
+    OrNode,
+    SetNode,
+    SetOp,
+    ValueNode,
+    ValueOp,
+)
 
 Predicate = Callable[[Mapping[str, str]], bool]
 
@@ -30,7 +41,7 @@ _VALUE_TEMPLATES = {
 def compile_node(node: Node) -> Predicate:
     """Return a predicate equivalent to `node.evaluate`."""
     if _depth(node) > _MAX_GENERATED_DEPTH:
-        return _closure(node)
+        return compile_closure(node)
     return _Generator().build(node)
 
 
@@ -78,22 +89,23 @@ class _Generator:
         return "(" + joiner.join(self._expression(operand) for operand in node.operands) + ")"
 
 
-def _closure(node: Node) -> Predicate:
+def compile_closure(node: Node) -> Predicate:
+    """Nested closures: slower than generated code, but with no nesting limit."""
     if isinstance(node, NotNode):
-        inner = _closure(node.operand)
+        inner = compile_closure(node.operand)
         return lambda labels: not inner(labels)
     if isinstance(node, AndNode):
-        parts = tuple(_closure(operand) for operand in node.operands)
+        parts = tuple(compile_closure(operand) for operand in node.operands)
         return lambda labels: all(part(labels) for part in parts)
     if isinstance(node, OrNode):
-        parts = tuple(_closure(operand) for operand in node.operands)
+        parts = tuple(compile_closure(operand) for operand in node.operands)
         return lambda labels: any(part(labels) for part in parts)
     if isinstance(node, SetNode):
-        return _set_closure(node)
+        return compile_set_closure(node)
     return node.evaluate
 
 
-def _set_closure(node: SetNode) -> Predicate:
+def compile_set_closure(node: SetNode) -> Predicate:
     label, values = node.label, frozenset(node.values)
     if node.op is SetOp.IN:
         return lambda labels: labels.get(label) in values

@@ -23,15 +23,25 @@ class Selector:
     """
 
     root: Node
-    text: str  # canonical form
-    # Compiled on first use (compiling costs more than parsing), then kept; with the memo these
-    # are caches that never change what the selector means.
+    # The canonical text and the compiled predicate are built on first use (each costs about
+    # as much as parsing) and then kept; like the verdict memo they are caches that never change
+    # what the selector means.
+    _text: str | None = field(default=None, repr=False)
     _predicate: Predicate | None = field(default=None, repr=False)
     _memo: dict[frozenset[tuple[str, str]], bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_node(cls, root: Node) -> Selector:
-        return cls(root, str(root))
+        return cls(root)
+
+    @property
+    def text(self) -> str:
+        """The canonical form, as Calico's `Selector.String()` prints it."""
+        text = self._text
+        if text is None:
+            text = str(self.root)
+            object.__setattr__(self, "_text", text)
+        return text
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """True if the labels satisfy the selector (calico-semantics §4.2)."""
@@ -56,6 +66,9 @@ class Selector:
 
     def __str__(self) -> str:
         return self.text
+
+    def __repr__(self) -> str:
+        return f"Selector({self.text!r})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Selector) and other.text == self.text

@@ -9,10 +9,21 @@ Nesting is limited to MAX_NESTING parentheses so hostile input cannot exhaust th
 
 from __future__ import annotations
 
-from tierguard.selector.ast import (AllNode, AndNode, GlobalNode, HasNode, Node, NotNode,
-                                    OrNode, SetNode, SetOp, ValueNode, ValueOp)
+from tierguard.selector.ast import (
+    AllNode,
+    AndNode,
+    GlobalNode,
+    HasNode,
+    Node,
+    NotNode,
+    OrNode,
+    SetNode,
+    SetOp,
+    ValueNode,
+    ValueOp,
+)
 from tierguard.selector.errors import SelectorError
-from tierguard.selector.tokenizer import Token, TokenKind, tokenize
+from tierguard.selector.tokenizer import KIND, START, VALUE, Token, TokenKind, tokenize
 
 MAX_NESTING = 100
 
@@ -30,13 +41,13 @@ def parse_node(text: str) -> Node:
 
 
 def _describe(token: Token) -> str:
-    if token.kind is TokenKind.LABEL:
-        return f"label '{token.value}'"
-    if token.kind is TokenKind.STRING:
+    if token[KIND] is TokenKind.LABEL:
+        return f"label '{token[VALUE]}'"
+    if token[KIND] is TokenKind.STRING:
         return "a string"
-    if token.kind is TokenKind.EOF:
+    if token[KIND] is TokenKind.EOF:
         return "end of selector"
-    return f"'{token.kind.value}'"
+    return f"'{token[KIND].value}'"
 
 
 class _Parser:
@@ -47,11 +58,11 @@ class _Parser:
 
     def parse(self) -> Node:
         first = self._peek()
-        if first.kind is TokenKind.EOF:
-            return AllNode(column=first.start)
+        if first[KIND] is TokenKind.EOF:
+            return AllNode(column=first[START])
         node = self._or(0)
         rest = self._peek()
-        if rest.kind is not TokenKind.EOF:
+        if rest[KIND] is not TokenKind.EOF:
             raise self._error(f"unexpected {_describe(rest)} after a complete expression", rest)
         return node
 
@@ -60,42 +71,42 @@ class _Parser:
 
     def _take(self) -> Token:
         token = self._tokens[self._index]
-        if token.kind is not TokenKind.EOF:
+        if token[KIND] is not TokenKind.EOF:
             self._index += 1
         return token
 
     def _error(self, reason: str, token: Token) -> SelectorError:
-        return SelectorError(reason, token.start, self._text)
+        return SelectorError(reason, token[START], self._text)
 
     def _or(self, depth: int) -> Node:
         tokens = self._tokens
-        start = tokens[self._index].start
+        start = tokens[self._index][START]
         first = self._and(depth)
-        if tokens[self._index].kind is not _OR:
+        if tokens[self._index][KIND] is not _OR:
             return first
         operands = [first]
-        while tokens[self._index].kind is _OR:
+        while tokens[self._index][KIND] is _OR:
             self._index += 1
             operands.append(self._and(depth))
         return OrNode(tuple(operands), column=start)
 
     def _and(self, depth: int) -> Node:
         tokens = self._tokens
-        start = tokens[self._index].start
+        start = tokens[self._index][START]
         first = self._operation(depth)
-        if tokens[self._index].kind is not _AND:
+        if tokens[self._index][KIND] is not _AND:
             return first
         operands = [first]
-        while tokens[self._index].kind is _AND:
+        while tokens[self._index][KIND] is _AND:
             self._index += 1
             operands.append(self._operation(depth))
         return AndNode(tuple(operands), column=start)
 
     def _operation(self, depth: int) -> Node:
         tokens = self._tokens
-        start = tokens[self._index].start
+        start = tokens[self._index][START]
         negated = False
-        while tokens[self._index].kind is _NOT:
+        while tokens[self._index][KIND] is _NOT:
             self._index += 1
             negated = not negated
         node = self._positive(depth)
@@ -103,15 +114,15 @@ class _Parser:
 
     def _positive(self, depth: int) -> Node:
         token = self._take()
-        if token.kind is TokenKind.HAS:
-            return HasNode(token.value, column=token.start)
-        if token.kind is TokenKind.ALL:
-            return AllNode(column=token.start)
-        if token.kind is TokenKind.GLOBAL:
-            return GlobalNode(column=token.start)
-        if token.kind is TokenKind.LABEL:
+        if token[KIND] is TokenKind.HAS:
+            return HasNode(token[VALUE], column=token[START])
+        if token[KIND] is TokenKind.ALL:
+            return AllNode(column=token[START])
+        if token[KIND] is TokenKind.GLOBAL:
+            return GlobalNode(column=token[START])
+        if token[KIND] is TokenKind.LABEL:
             return self._match(token)
-        if token.kind is TokenKind.LPAREN:
+        if token[KIND] is TokenKind.LPAREN:
             return self._group(token, depth)
         raise self._error(f"expected a selector expression, found {_describe(token)}", token)
 
@@ -120,37 +131,37 @@ class _Parser:
             raise self._error(f"parentheses nested more than {MAX_NESTING} deep", open_paren)
         node = self._or(depth + 1)
         close = self._take()
-        if close.kind is not TokenKind.RPAREN:
+        if close[KIND] is not TokenKind.RPAREN:
             raise self._error(f"expected ')', found {_describe(close)}", close)
         return node
 
     def _match(self, label: Token) -> Node:
         operator = self._take()
-        value_op = _VALUE_OPS.get(operator.kind)
+        value_op = _VALUE_OPS.get(operator[KIND])
         if value_op is not None:
             value = self._take()
-            if value.kind is not TokenKind.STRING:
+            if value[KIND] is not TokenKind.STRING:
                 raise self._error(f"expected a quoted string, found {_describe(value)}", value)
-            return ValueNode(label.value, value_op, value.value, column=label.start)
-        set_op = _SET_OPS.get(operator.kind)
+            return ValueNode(label[VALUE], value_op, value[VALUE], column=label[START])
+        set_op = _SET_OPS.get(operator[KIND])
         if set_op is not None:
-            return SetNode(label.value, set_op, self._set_literal(), column=label.start)
+            return SetNode(label[VALUE], set_op, self._set_literal(), column=label[START])
         raise self._error(
-            f"expected an operator after label '{label.value}', found {_describe(operator)}",
+            f"expected an operator after label '{label[VALUE]}', found {_describe(operator)}",
             operator)
 
     def _set_literal(self) -> tuple[str, ...]:
         brace = self._take()
-        if brace.kind is not TokenKind.LBRACE:
+        if brace[KIND] is not TokenKind.LBRACE:
             raise self._error(f"expected a set literal '{{', found {_describe(brace)}", brace)
         values: list[str] = []
-        while self._peek().kind is TokenKind.STRING:
-            values.append(self._take().value)
-            if self._peek().kind is not TokenKind.COMMA:
+        while self._peek()[KIND] is TokenKind.STRING:
+            values.append(self._take()[VALUE])
+            if self._peek()[KIND] is not TokenKind.COMMA:
                 break
             self._take()
         close = self._take()
-        if close.kind is not TokenKind.RBRACE:
+        if close[KIND] is not TokenKind.RBRACE:
             raise self._error(f"expected a string or '}}' in set, found {_describe(close)}",
                               close)
         return tuple(sorted(set(values)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import NamedTuple
+from typing import Final
 
 from tierguard.selector.errors import SelectorError
 
@@ -44,21 +44,24 @@ class TokenKind(enum.Enum):
     EOF = "end of selector"
 
 
-class Token(NamedTuple):
-    kind: TokenKind
-    value: str  # the label (LABEL, HAS) or the unquoted string (STRING); "" otherwise
-    start: int  # 0-based offset of the first character
-    end: int  # 0-based offset after the last character
+# A token is a plain tuple (kind, value, start, end) because building one per token is the
+# tokenizer's main cost: `value` is the label (LABEL, HAS) or the unquoted string (STRING),
+# "" otherwise; `start`/`end` are 0-based offsets of the first character and after the last.
+Token = tuple[TokenKind, str, int, int]
+KIND: Final = 0
+VALUE: Final = 1
+START: Final = 2
+END: Final = 3
 
 
 _WHITESPACE = re.compile(r"[ \t]*")
-_LABEL = re.compile(LABEL_PATTERN + "{1,%d}" % MAX_LABEL_LENGTH)
+_LABEL = re.compile(f"{LABEL_PATTERN}{{1,{MAX_LABEL_LENGTH}}}")
 _LABEL_CHAR = re.compile(LABEL_PATTERN)
 _OPERATOR = re.compile(
     r"(?:(contains)|(starts)[ \t]*with|(ends)[ \t]*with|(not)[ \t]*in|(in))(?![A-Za-z0-9_])")
 _OPERATOR_KINDS = (TokenKind.CONTAINS, TokenKind.STARTS_WITH, TokenKind.ENDS_WITH,
                    TokenKind.NOT_IN, TokenKind.IN)
-_HAS = re.compile(r"has\([ \t]*(" + LABEL_PATTERN + "{1,%d})[ \t]*\\)" % MAX_LABEL_LENGTH)
+_HAS = re.compile(r"has\([ \t]*(" + LABEL_PATTERN + f"{{1,{MAX_LABEL_LENGTH}}})" + r"[ \t]*\)")
 _ALL = re.compile(r"all\([ \t]*\)")
 _GLOBAL = re.compile(r"global\([ \t]*\)")
 _SIMPLE = {"(": TokenKind.LPAREN, ")": TokenKind.RPAREN, "{": TokenKind.LBRACE,
@@ -86,8 +89,34 @@ _LABEL_KIND = TokenKind.LABEL
 _STRING_KIND = TokenKind.STRING
 
 
+class _Irregular(Exception):
+    """The fast path met something it does not handle; the precise tokenizer takes over."""
+
+
 def tokenize(text: str) -> list[Token]:
     """Split `text` into tokens ending with an EOF token; raise SelectorError on bad input."""
+    try:
+        return _tokenize_fast(text)
+    except _Irregular:
+        return tokenize_precise(text)
+
+
+def tokenize_precise(text: str) -> list[Token]:
+    """The reference tokenizer: one precisely-checked token at a time (used for errors)."""
+    tokens: list[Token] = []
+    pos = 0
+    while True:
+        pos = _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if pos >= len(text):
+            tokens.append((TokenKind.EOF, "", len(text), len(text)))
+            return tokens
+        after_label = bool(tokens) and tokens[-1][KIND] is TokenKind.LABEL
+        token = _next_token(text, pos, after_label, tokens)
+        tokens.append(token)
+        pos = token[END]
+
+
+def _tokenize_fast(text: str) -> list[Token]:
     pieces = _PIECES.findall(text)
     tokens: list[Token] = []
     append = tokens.append
@@ -100,41 +129,31 @@ def tokenize(text: str) -> list[Token]:
         end = pos + len(piece)
         kind = _PUNCTUATION.get(piece)
         if kind is not None:
-            append(Token(kind, "", pos, end))
+            append((kind, "", pos, end))
         elif first == " " or first == "\t":
             pos, index = end, index + 1
             continue
         elif (first == '"' or first == "'") and end - pos > 1:
-            append(Token(_STRING_KIND, piece[1:-1], pos, end))
+            append((_STRING_KIND, piece[1:-1], pos, end))
         elif first not in _LABEL_CHARS:
-            _fail(text, pos, after_label, tokens)
+            raise _Irregular
         elif after_label:
-            index, end = _operator_pieces(text, pieces, index, pos, tokens)
+            index, end = _operator_pieces(pieces, index, pos, tokens)
         elif len(piece) > MAX_LABEL_LENGTH:
-            # Calico's {1,512} pattern splits the run; the remainder must be an operator.
-            end = pos + MAX_LABEL_LENGTH
-            append(Token(_LABEL_KIND, piece[:MAX_LABEL_LENGTH], pos, end))
-            pieces[index] = piece[MAX_LABEL_LENGTH:]
-            pos, after_label = end, True
-            continue
+            raise _Irregular  # Calico's {1,512} pattern splits such a run; see tokenize_precise
         elif piece in _FUNCTIONS and index + 1 < count and pieces[index + 1] == "(":
-            index, end = _function_pieces(text, pieces, index, pos, tokens)
+            index, end = _function_pieces(pieces, index, pos, tokens)
         else:
-            append(Token(_LABEL_KIND, piece, pos, end))
+            append((_LABEL_KIND, piece, pos, end))
             pos, index, after_label = end, index + 1, True
             continue
         after_label = False
         pos, index = end, index + 1
-    append(Token(TokenKind.EOF, "", pos, pos))
+    append((TokenKind.EOF, "", pos, pos))
     return tokens
 
 
-def _fail(text: str, pos: int, after_label: bool, tokens: list[Token]) -> None:
-    _next_token(text, pos, after_label, tokens)
-    raise AssertionError(f"tokenizer fast path rejected what the precise path accepts at {pos}")
-
-
-def _operator_pieces(text: str, pieces: list[str], index: int, pos: int,
+def _operator_pieces(pieces: list[str], index: int, pos: int,
                      tokens: list[Token]) -> tuple[int, int]:
     """Read an operator word (or two) right after a label; return the last piece index, end."""
     piece = pieces[index]
@@ -148,56 +167,53 @@ def _operator_pieces(text: str, pieces: list[str], index: int, pos: int,
         second = pieces[after] if after < len(pieces) else ""
         kind = _TWO_WORD_OPERATORS.get((piece, second))
         if kind is None:
-            _fail(text, pos, True, tokens)
+            raise _Irregular
         index, end = after, end + len(second)
-    tokens.append(Token(kind, "", pos, end))  # type: ignore[arg-type]
+    tokens.append((kind, "", pos, end))
     return index, end
 
 
-def _function_pieces(text: str, pieces: list[str], index: int, pos: int,
+def _function_pieces(pieces: list[str], index: int, pos: int,
                      tokens: list[Token]) -> tuple[int, int]:
     """Read `has( label )`, `all( )` or `global( )`; return the last piece index and end."""
-    keyword = pieces[index]
-    kind = _FUNCTIONS[keyword]
-    parts = pieces[index + 2:index + 6]  # after "(": [ws] [label] [ws] ")"
-    inner = [part for part in parts[:4] if part[0] not in " \t"]
-    wanted = 2 if kind is TokenKind.HAS else 1
-    used = 0
+    kind = _FUNCTIONS[pieces[index]]
+    end = pos + len(pieces[index]) + 1
+    cursor = index + 2  # after the "("
     label = ""
-    for used, part in enumerate(parts, start=1):
-        if part[0] in " \t":
-            continue
-        if part == ")":
-            break
-        if label or kind is not TokenKind.HAS or part[0] not in _LABEL_CHARS \
-                or len(part) > MAX_LABEL_LENGTH:
-            _fail(text, pos, False, tokens)
-        label = part
-    else:
-        _fail(text, pos, False, tokens)
-    if len(inner) < wanted or (kind is TokenKind.HAS and not label):
-        _fail(text, pos, False, tokens)
-    last = index + 1 + used
-    end = pos + sum(len(part) for part in pieces[index:last + 1])
-    tokens.append(Token(kind, label, pos, end))
-    return last, end
+    if kind is TokenKind.HAS:
+        cursor, end = _skip_blank(pieces, cursor, end)
+        label = pieces[cursor] if cursor < len(pieces) else ""
+        if not label or label[0] not in _LABEL_CHARS or len(label) > MAX_LABEL_LENGTH:
+            raise _Irregular
+        cursor, end = cursor + 1, end + len(label)
+    cursor, end = _skip_blank(pieces, cursor, end)
+    if cursor >= len(pieces) or pieces[cursor] != ")":
+        raise _Irregular
+    tokens.append((kind, label, pos, end + 1))
+    return cursor, end + 1
+
+
+def _skip_blank(pieces: list[str], cursor: int, end: int) -> tuple[int, int]:
+    if cursor < len(pieces) and pieces[cursor][0] in " \t":
+        return cursor + 1, end + len(pieces[cursor])
+    return cursor, end
 
 
 def _next_token(text: str, pos: int, after_label: bool, tokens: list[Token]) -> Token:
     char = text[pos]
     simple = _SIMPLE.get(char)
     if simple is not None:
-        return Token(simple, "", pos, pos + 1)
+        return (simple, "", pos, pos + 1)
     if char == '"' or char == "'":
         return _string(text, pos)
     if char == "!":
         if text.startswith("!=", pos):
-            return Token(TokenKind.NE, "", pos, pos + 2)
-        return Token(TokenKind.NOT, "", pos, pos + 1)
+            return (TokenKind.NE, "", pos, pos + 2)
+        return (TokenKind.NOT, "", pos, pos + 1)
     doubled = _DOUBLED.get(char)
     if doubled is not None:
         if text.startswith(char * 2, pos):
-            return Token(doubled, "", pos, pos + 2)
+            return (doubled, "", pos, pos + 2)
         raise SelectorError(f"expected '{char * 2}', found a single '{char}'", pos, text)
     if after_label:
         return _operator(text, pos, tokens[-1])
@@ -209,18 +225,18 @@ def _string(text: str, pos: int) -> Token:
     close = text.find(quote, pos + 1)
     if close < 0:
         raise SelectorError(f"unterminated string (no closing {quote})", pos, text)
-    return Token(TokenKind.STRING, text[pos + 1:close], pos, close + 1)
+    return (TokenKind.STRING, text[pos + 1:close], pos, close + 1)
 
 
 def _operator(text: str, pos: int, label: Token) -> Token:
     match = _OPERATOR.match(text, pos)
     if match is not None:
         kind = _OPERATOR_KINDS[match.lastindex - 1]  # type: ignore[operator]
-        return Token(kind, "", pos, match.end())
-    if label.end == pos and label.end - label.start == MAX_LABEL_LENGTH:
+        return (kind, "", pos, match.end())
+    if label[END] == pos and label[END] - label[START] == MAX_LABEL_LENGTH:
         raise SelectorError(f"label longer than {MAX_LABEL_LENGTH} characters",
-                            label.start, text)
-    raise SelectorError(f"expected an operator after label '{label.value}'", pos, text)
+                            label[START], text)
+    raise SelectorError(f"expected an operator after label '{label[VALUE]}'", pos, text)
 
 
 def _word(text: str, pos: int) -> Token:
@@ -229,13 +245,13 @@ def _word(text: str, pos: int) -> Token:
         match = pattern.match(text, pos)
         if match is not None:
             value = match.group(1) if kind is TokenKind.HAS else ""
-            return Token(kind, value, pos, match.end())
+            return (kind, value, pos, match.end())
     for keyword in ("has(", "all(", "global("):
         if text.startswith(keyword, pos):
             raise _bad_function(text, pos, keyword)
     match = _LABEL.match(text, pos)
     if match is not None:
-        return Token(TokenKind.LABEL, match.group(), pos, match.end())
+        return (TokenKind.LABEL, match.group(), pos, match.end())
     raise _unexpected_character(text, pos)
 
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from tierguard.selector.ast import (AllNode, AndNode, GlobalNode, HasNode, Node, NotNode,
-                                    OrNode, SetNode, ValueNode)
+from tierguard.selector.ast import (
+    AllNode,
+    AndNode,
+    GlobalNode,
+    HasNode,
+    Node,
+    NotNode,
+    OrNode,
+    SetNode,
+    ValueNode,
+)
 from tierguard.selector.core import Selector
 
 

@@ -38,7 +38,7 @@ def build(obj: dict[str, Any], label: str, line: int) -> Built:
         source=peer(doc, "source"), dest=peer(doc, "dest"),
         dest_port=port_or_none(doc.get("dest_port"), "dest_port"),
         protocol=protocol(doc.get("proto")),
-        reporter=_enum(Reporter, doc.get("reporter"), "reporter", exclude=Reporter.UNKNOWN),
+        reporter=_enum(Reporter, doc.get("reporter"), "reporter"),
         action=_enum(Action, doc.get("action"), "action"),
         enforced=enforced, pending=pending,
         enforced_raw=enforced_raw, pending_raw=pending_raw,
@@ -59,7 +59,9 @@ def peer(doc: Mapping[str, Any], side: str) -> Peer:
                 name=dash_empty(text(doc.get(f"{side}_name"), f"{side}_name")),
                 name_aggr=dash_empty(text(doc.get(f"{side}_name_aggr"), f"{side}_name_aggr")),
                 ip=ip_or_none(doc.get(f"{side}_ip"), f"{side}_ip"),
-                port=port_or_none(doc.get(f"{side}_port"), f"{side}_port"),
+                # the destination port belongs to the record (FlowRecord.dest_port)
+                port=port_or_none(doc.get("source_port"), "source_port") if side == "source"
+                else None,
                 labels=ce_labels(doc.get(f"{side}_labels"), f"{side}_labels"),
                 workload=text(doc.get(f"{side}_workload"), f"{side}_workload"),
                 resolved_by=text(doc.get(f"{side}_resolved_by"), f"{side}_resolved_by"))
