@@ -16,14 +16,12 @@ from tierguard.validation import codes as validation_codes
 from tierguard.model import codes as model_codes
 from tierguard.rbac import codes as rbac_codes
 from tierguard.review import codes as review_codes
-from tierguard.selector import codes as selector_codes
 
 
 def _families() -> tuple[tuple[CodeDoc, ...], ...]:
     return (
         loader_codes.CODES,
         rbac_codes.CODES,
-        selector_codes.CODES,
         engine_codes.CODES,
         model_codes.CODES,
         inventory_codes.CODES,

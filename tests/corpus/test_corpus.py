@@ -21,7 +21,7 @@ EXPECTED: dict[str, tuple[str, int, int]] = {
     "yml001_syntax.yaml": ("YML001", 4, 1),
     "yml001_tabs.yaml": ("YML001", 4, 1),
     "yml002_duplicate_key.yaml": ("YML002", 7, 3),
-    "yml003_billion_laughs.yaml": ("YML003", 6, 58),
+    "yml003_billion_laughs.yaml": ("YML003", 12, 6),
     "yml005_not_mapping.yaml": ("YML005", 1, 1),
     "yml005_list_item.yaml": ("YML005", 8, 5),
     "yml006_empty.yaml": ("YML006", 1, 1),
@@ -94,7 +94,7 @@ def test_binary_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     binary = tmp_path / "image.yaml"
     binary.write_bytes(b"apiVersion: v1\n\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     code, diagnostics, _ = _run([str(binary)], capsys)
-    assert [(d["code"], d["line"], d["column"]) for d in diagnostics] == [("YML007", 3, 1)]
+    assert [(d["code"], d["line"], d["column"]) for d in diagnostics] == [("YML007", 4, 1)]
     assert code == 1
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from tierguard.flows.hits import HitError, format_hit_b, parse_hit
 from tierguard.flows.model import HitAction, HitFormat, HitKind
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from flows_testlib import brief, fixture, read
-
 from tierguard.flows import InputError, read_flows
 
 
@@ -103,9 +102,10 @@ def test_globs_and_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     records, errors = read(fixture("eks-*.log"))
     assert sorted({r.file for r in records}) == [fixture("eks-cloudwatch.log"),
                                                  fixture("eks-node.log")]
+    assert [e.code for e in errors] == ["FLW512", "FLW513"]
     stdin = io.TextIOWrapper(io.BytesIO(Path(fixture("vpc-v2.txt")).read_bytes()))
     monkeypatch.setattr(sys, "stdin", stdin)
-    records, errors = read("-")
+    records, _ = read("-")
     assert [(r.file, r.line) for r in records] == [("<stdin>", 1), ("<stdin>", 2)]
 
 

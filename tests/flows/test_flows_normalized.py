@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from flows_testlib import fixture, read
-
 from tierguard.flows.model import FlowRecord, ServiceRef
 from tierguard.flows.resolve import Resolver, Snapshot
 from tierguard.inventory.load import load_inventory

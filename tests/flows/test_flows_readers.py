@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from flows_testlib import FALLBACK_MS, brief, fixture, read
+from pathlib import Path
 
+from flows_testlib import FALLBACK_MS, brief, fixture, read
 from tierguard.flows import ReadOptions
 from tierguard.flows.detect import detect
-from tierguard.flows.model import (Action, Counts, EndpointType, HitAction, HitKind, Peer,
-                                   Protocol, Reporter, ServiceRef, SourceFormat)
+from tierguard.flows.model import (
+    Action,
+    Counts,
+    EndpointType,
+    HitAction,
+    HitKind,
+    Peer,
+    Protocol,
+    Reporter,
+    ServiceRef,
+    SourceFormat,
+)
 from tierguard.flows.source import sniff
-from pathlib import Path
 
 
 def test_detection_by_content() -> None:

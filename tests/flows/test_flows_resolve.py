@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 from flows_testlib import fixture, read
-
 from tierguard.flows.model import EndpointType
 from tierguard.flows.resolve import Resolver, Snapshot, controller_of
 from tierguard.inventory.load import inventory_from_text, load_inventory

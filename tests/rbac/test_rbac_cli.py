@@ -62,6 +62,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     (["can-i", "get", "pods/log", "-n", "team-a", "--as", "system:serviceaccount:ci:builder",
       "--as-group", "other"], "no"),
     (["can-i", "get", "pods", "-n", "team-a", "--as", "system:serviceaccount:ci:builder"], "yes"),
+    (["can-i", "get", "pods", "--subresource", "log", "-n", "team-a", "--as", "system:serviceaccount:ci:builder"],
+     "yes"),
     (["can-i", "get", "pods", "-n", "team-a", "--as", "bob", "--as-group", "ops"], "yes"),
     (["can-i", "get", "pods", "-n", "team-a", "-A", "--as", "bob", "--as-group", "ops"], "no"),
     (["can-i", "get", "Pods", "-n", "team-a", "--as", "bob", "--as-group", "ops"], "no"),
@@ -89,8 +91,12 @@ def test_explicit_rbac_paths_and_explain(rbac_file: str, capsys: pytest.CaptureF
         "  granted by RoleBinding team-a/alice-edit -> ClusterRole edit-platform rules[0] at tiers/rbac.yaml:20:3",
         "missing (tier visibility): get tiers.projectcalico.org 'default' (cluster-wide)",
         "  no rule grants it (2 binding(s) apply to the user here)",
+        ("  almost: ClusterRoleBinding alice-see -> ClusterRole see-platform rules[0] at tiers/rbac.yaml:6:3: "
+        "name 'default' is not in resourceNames ['platform']"),
         "missing (tier policy grant): create tier.networkpolicies.projectcalico.org 'default.*' in namespace team-a",
         "  no rule grants it (3 binding(s) apply to the user here)",
+        ("  almost: RoleBinding team-a/alice-edit -> ClusterRole edit-platform rules[1] at tiers/rbac.yaml:33:3: "
+        "name 'default.*' is not in resourceNames ['platform.*']"),
         "note: tier 'default' derived from the request name for Calico oss 3.32",
     ]
 
@@ -127,6 +133,8 @@ def test_rbac_problems_go_to_stderr_and_the_answer_stays_on_stdout(
      "tierguard: error: --calico-mode crd needs Calico OSS 3.32 or later (the tier-RBAC webhook)\n"),
     (["can-i", "get", "/pods", "--as", "u", "--rbac", "tiers"], ""),
     (["can-i", "get", "", "--as", "u"], "tierguard: error: RESOURCE must not be empty\n"),
+    (["can-i", "get", "pods/log", "--subresource", "x", "--as", "u"],
+     "tierguard: error: --subresource needs a RESOURCE without /SUBRESOURCE\n"),
 ])
 def test_usage_errors_exit_2(rbac_file: str, capsys: pytest.CaptureFixture[str], argv: list[str],
                              message: str) -> None:
@@ -245,3 +253,30 @@ def test_flux_check_bad_rendered_argument(rbac_file: str, tmp_path: Path,
     (tmp_path / "flux.yaml").write_text(FLUX)
     assert run(capsys, "flux-check", "--kustomizations", "flux.yaml", "--rendered", "team-a=out") == (
         2, "", "tierguard: error: --rendered takes NS/NAME=PATH, got 'team-a=out'\n")
+
+
+NEAR = to_yaml(
+    cluster_role("readers", rule(["get", "list"], [""], ["pods"]), rule(["get"], [""], ["secrets"], names=["s1"])),
+    rb("a", "r", "readers", user("bob")),
+)
+
+
+@pytest.mark.parametrize(("argv", "hints"), [
+    (["delete", "pods", "-n", "a"],
+     [("  almost: RoleBinding a/r -> ClusterRole readers rules[0] at near.yaml:6:3: verb 'delete' is not in "
+      "['get', 'list']")]),
+    (["get", "secrets", "s2", "-n", "a"],
+     [("  almost: RoleBinding a/r -> ClusterRole readers rules[1] at near.yaml:13:3: name 's2' is not in "
+      "resourceNames ['s1']")]),
+    (["get", "secrets", "-n", "a"],
+     [("  almost: RoleBinding a/r -> ClusterRole readers rules[1] at near.yaml:13:3: it lists resourceNames "
+      "['s1'], and the request has no name")]),
+    (["get", "pods", "-n", "b"], ["  elsewhere: RoleBinding a/r grants it in namespace a only"]),
+])
+def test_explain_names_near_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str], argv: list[str], hints: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "near.yaml").write_text(NEAR)
+    code, out, _ = run(capsys, "can-i", *argv, "--as", "bob", "--rbac", "near.yaml", "--explain")
+    assert code == 1
+    assert out.splitlines()[3:] == hints

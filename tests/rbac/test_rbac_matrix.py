@@ -131,3 +131,21 @@ def test_parse_resource_arg_rejects_empty() -> None:
 ])
 def test_guess_resource(kind: str, resource: str) -> None:
     assert guess_resource(kind) == resource
+
+
+def test_text_output_escapes_control_characters() -> None:
+    hostile = index_of(
+        cluster_role("see", rule(["get"], [PC], ["tiers"])),
+        cluster_role("edit", rule(["create"], [PC], ["networkpolicies", "tier.networkpolicies"])),
+        crb("a", "see", user("evil\x1b[2J")), crb("b", "edit", user("evil\x1b[2J")))
+    assert matrix_text(tier_matrix(hostile, CalicoSettings(), ["app"])) == [
+        "SUBJECT           TIER  SCOPE  POLICIES  STAGED",
+        "User evil\\x1b[2J  app   *      create    -",
+    ]
+
+
+def test_matrix_before_oss_tiers_has_only_the_default_tier() -> None:
+    from tierguard.engine.ir import CalicoVersion
+    rows = tier_matrix(INDEX, CalicoSettings(CalicoVersion(3, 28)), ["app", "security"])
+    assert {row.tier for row in rows} == {"default"}
+    assert MatrixRow(SubjectKey("User", "blind"), "default", "a1", CUD, CUD) in rows

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 PROJECT = Path(__file__).resolve().parents[2]
 DANA = ("Dana Kim", "dana.kim@example.com")  # team sockshop: application tier in sock-shop only
 SAM = ("Sam Okafor", "sam.okafor@example.com")  # team security
-END = 1_795_000_000  # 2026-11-18T10:13:20Z
+END = 1_795_000_000  # 2026-11-18T11:06:40Z
 USER_FILE = "policies/application/sock-shop/user.yaml"
 ORDERS_RULE = ("    - action: Allow\n      protocol: TCP\n      source:\n        selector: name == 'orders'\n"
                "      destination:\n        ports:\n          - 80\n")
@@ -115,6 +115,7 @@ def test_example_harmless_change_passes(clone: Path, tmp_path: Path) -> None:
     assert (code, report["gate"]["reasons"]) == (0, [])
     assert env["newly_denied"] == env["newly_allowed"] == env["staged_impact"] == env["connectivity_diff"] == []
     assert env["coverage"]["flow_groups_reevaluated"] == 0
+    assert env["coverage"]["changed_policies"] == []
     assert [t["name"] for t in env["tests"] if t["newly_failing"]] == []
 
 
@@ -129,7 +130,7 @@ def test_example_breaking_change_fails_on_the_observed_flow(clone: Path, tmp_pat
     assert _changes(env["newly_denied"]) == [
         (f"sock-shop/{pods['orders'][1]}", f"sock-shop/{pods['user'][1]}", 80, 12, 24000,
          "end of tier application (no rule matched)", USER_FILE, line)]
-    assert env["newly_denied"][0]["last_seen"] == "2026-11-18T10:13:20Z"
+    assert env["newly_denied"][0]["last_seen"] == "2026-11-18T11:06:40Z"
     assert [(t["name"], t["actual"]) for t in env["tests"] if t["newly_failing"]] == [
         ("orders reads addresses and cards from user", "deny")]
     assert [r["kind"] for r in report["gate"]["reasons"]] == ["newly-denied", "test-failed"]
@@ -178,11 +179,8 @@ def test_example_staged_only_change_reports_impact(clone: Path, tmp_path: Path) 
         "    - action: Deny\n"
         "      source:\n"
         "        selector: name == 'front-end'\n", encoding="utf-8")
-    kustomization = clone / "policies/application/sock-shop/kustomization.yaml"
-    text = kustomization.read_text(encoding="utf-8")
-    assert "  - catalogue.yaml\n" in text
-    kustomization.write_text(text.replace("  - catalogue.yaml\n", "  - catalogue.yaml\n  - catalogue-preview.yaml\n"),
-                             encoding="utf-8")
+    _edit(clone, "policies/kustomization.yaml", "  - application/sock-shop/catalogue.yaml\n",
+          "  - application/sock-shop/catalogue.yaml\n  - application/sock-shop/catalogue-preview.yaml\n")
     commit_all(clone, "preview: catalogue only from orders", DANA)
     code, report = _review(clone, tmp_path)
     env = report["environments"]["prod"]

@@ -283,3 +283,16 @@ def test_bytes_input_is_decoded() -> None:
 def test_non_string_input_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         parse(None)  # type: ignore[arg-type]
+
+
+def test_double_negated_group_prints_like_calico_and_settles_after_one_round() -> None:
+    # Calico's NotNode prints "!" + operand, and its parser collapses "!!"; so a group negated
+    # twice prints as "!!x", which re-parses to x (same meaning).
+    once = parse("!(!has(a))")
+    assert once.root == NotNode(NotNode(HasNode("a")))
+    assert str(once) == "!!has(a)"
+    twice = parse(str(once))
+    assert str(twice) == "has(a)" and str(parse(str(twice))) == "has(a)"
+    for labels in ({}, {"a": ""}):
+        assert once.matches(labels) is twice.matches(labels)
+    assert str(parse("!(!(a == 'x' && has(b)))")) == '!!(a == "x" && has(b))'

@@ -1,13 +1,13 @@
-"""Kubernetes LabelSelector conversion, scoping helpers, AST walking, LabelSets, diagnostics."""
+"""Kubernetes LabelSelector conversion, scoping helpers, AST walking, LabelSets, length."""
 
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tierguard.diagnostics import Diagnostic, ResourceRef, Severity, Span
 from tierguard.selector import (
     AndNode,
     GlobalNode,
@@ -35,7 +35,6 @@ from tierguard.selector import (
     rule_service_account_selector,
     walk,
 )
-from tierguard.selector.diagnose import SelectorField, check_selector_field, source_span
 
 # --- Kubernetes LabelSelector -> Calico (calico-semantics §1.9) ---------------------------------
 
@@ -271,10 +270,11 @@ def test_labels_used_and_map_labels() -> None:
 
 def test_label_set_is_immutable_and_hashable() -> None:
     labels = LabelSet({"a": "1"})
-    for mutate in (lambda: labels.__setitem__("b", "2"), lambda: labels.__delitem__("a"),
-                   labels.clear, lambda: labels.pop("a"), labels.popitem,
-                   lambda: labels.setdefault("b", "2"), lambda: labels.update({"b": "2"}),
-                   lambda: labels.__ior__({"b": "2"})):
+    mutators: list[Callable[[], object]] = [
+        lambda: labels.__setitem__("b", "2"), lambda: labels.__delitem__("a"), labels.clear,
+        lambda: labels.pop("a"), labels.popitem, lambda: labels.setdefault("b", "2"),
+        lambda: labels.update({"b": "2"}), lambda: labels.__ior__({"b": "2"})]
+    for mutate in mutators:
         with pytest.raises(TypeError):
             mutate()
     assert labels == {"a": "1"}
@@ -323,7 +323,7 @@ def test_deep_selectors_compile_through_closures() -> None:
     assert negated.matches({}) is True and negated.matches({"a": ""}) is False
 
 
-# --- Length and diagnostics -------------------------------------------------------------------
+# --- Length and caching -------------------------------------------------------------------
 
 def test_length_error() -> None:
     assert length_error("a" * 1024) is None
@@ -333,50 +333,14 @@ def test_length_error() -> None:
         1024, "selector is 1025 characters long; the limit is 1024")
 
 
-SPAN = Span("policy.yaml", 7, 15, 7, 40)
-REF = ResourceRef("GlobalNetworkPolicy", "deny-all")
-
-
-@pytest.mark.parametrize(("style", "column"), [("", 19), ("'", 20), ('"', 20)])
-def test_syntax_error_points_inside_the_yaml_string(style: str, column: int) -> None:
-    selector, diagnostics = check_selector_field(
-        "app = 'web'", SelectorField.POLICY, span=SPAN, style=style, resource=REF,
-        field_path="spec.selector")
-    assert selector is None
-    assert diagnostics == (Diagnostic(
-        "SEL301", Severity.ERROR,
-        "invalid selector: expected '==', found a single '=' (column 5 of the selector)",
-        Span("policy.yaml", 7, column, 7, column + 1), REF, "spec.selector"),)
-
-
-def test_source_span_accounts_for_yaml_escapes() -> None:
-    # 'a == ''x'' &'  (single-quoted YAML): the & is character 9 of the value, column 25
-    assert source_span(Span("f", 1, 13, 1, 27), "'", "a == 'x' &", 9) == Span("f", 1, 25, 1, 26)
-    # "a == \"x\" &"  (double-quoted YAML)
-    assert source_span(Span("f", 1, 13, 1, 27), '"', 'a == "x" &', 9) == Span("f", 1, 25, 1, 26)
-    block = Span("f", 3, 5, 5, 1)
-    assert source_span(block, "|", "x", 0) == block
-    assert source_span(None, "", "x", 0) is None
-
-
-def test_global_placement() -> None:
-    selector, diagnostics = check_selector_field("global()", SelectorField.RULE_NAMESPACE_SELECTOR)
-    assert str(selector) == "global()" and diagnostics == ()
-    _, combined = check_selector_field("has(a) && global()",
-                                       SelectorField.RULE_NAMESPACE_SELECTOR, span=SPAN)
-    assert combined == (Diagnostic("SEL303", Severity.ERROR,
-                                   "global() is not allowed combined with other expressions",
-                                   Span("policy.yaml", 7, 25, 7, 33)),)
-    _, in_policy = check_selector_field("global()", SelectorField.POLICY)
-    assert [(d.code, d.message) for d in in_policy] == [
-        ("SEL303", "global() is not allowed outside a rule namespaceSelector")]
-    _, in_rule = check_selector_field("global()", SelectorField.RULE_SELECTOR)
-    assert [d.code for d in in_rule] == ["SEL303"]
-
-
-def test_too_long_selector_is_reported_and_still_parsed() -> None:
-    text = " || ".join(f"a == '{i:04}'" for i in range(80))
-    selector, diagnostics = check_selector_field(text, SelectorField.POLICY)
-    assert selector is not None and selector.matches({"a": "0079"})
-    assert [(d.code, d.message) for d in diagnostics] == [
-        ("SEL302", f"selector is {len(text)} characters long; the limit is 1024")]
+def test_selector_cache_shares_selectors_and_errors() -> None:
+    from tierguard.selector import SelectorCache
+    cache = SelectorCache()
+    first = cache.parse("app == 'web'")
+    assert cache.parse("app == 'web'") is first
+    assert cache.parse('app=="web"') == first and len(cache) == 2
+    for _ in range(2):
+        with pytest.raises(SelectorError) as caught:
+            cache.parse("app = 'web'")
+        assert (caught.value.column, caught.value.reason) == (4, "expected '==', found a single '='")
+    assert len(cache) == 3

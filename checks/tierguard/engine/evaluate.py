@@ -23,6 +23,7 @@ from tierguard.engine.ir import (
     StagedAction,
 )
 from tierguard.engine.match import RuleMatcher
+from tierguard.engine.memo import KeyFacts, NetsIndex, SideKeys, key_facts
 from tierguard.engine.order import policy_sort_key, tier_sort_key
 from tierguard.engine.packet import Packet, Peer
 from tierguard.engine.topology import Topology
@@ -63,16 +64,12 @@ def builtin_profile(name: str) -> CompiledProfile:
 
 @dataclass(frozen=True, slots=True)
 class Chain:
-    """What applies to one endpoint class in one direction and mode: tiers in order, profiles."""
+    """What applies to one endpoint class in one direction and mode: tiers in order, profiles,
+    and what its rules look at (for the memo key)."""
 
     tiers: tuple[tuple[CompiledTier, tuple[CompiledPolicy, ...]], ...]
     profiles: tuple[CompiledProfile, ...]
-    ip_sensitive: bool  # some rule looks at nets or services, so results depend on exact IPs
-
-
-def _rule_uses_ips(rule: CompiledRule) -> bool:
-    return any(e.nets is not None or e.not_nets is not None or e.service is not None
-               for e in (rule.source, rule.destination))
+    facts: KeyFacts
 
 
 def mode_policies(policies: Iterable[CompiledPolicy], mode: Mode) -> list[CompiledPolicy]:
@@ -120,6 +117,9 @@ class Evaluator:
         self._applicable: dict[int, tuple[CompiledPolicy, ...]] = {}
         self._chains: dict[tuple[int, Direction, Mode], Chain] = {}
         self._memo: dict[tuple[object, ...], SideResult] = {}
+        all_rules = [r for p in policy_set.policies for r in p.ingress + p.egress]
+        all_rules += [r for p in self._profiles.values() for r in p.ingress + p.egress]
+        self._keys = SideKeys(self.matcher, NetsIndex(all_rules))
 
     def _all_tiers(self) -> tuple[CompiledTier, ...]:
         tiers = {t.name: t for t in self.policy_set.tiers}
@@ -162,7 +162,7 @@ class Evaluator:
         profiles = tuple(self.profile(n) for n in endpoint.profiles)
         rules = [r for _, ps in tiers for p in ps for r in p.rules(direction)]
         rules += [r for prof in profiles for r in _profile_rules(prof, direction)]
-        return Chain(tiers, profiles, any(_rule_uses_ips(r) for r in rules))
+        return Chain(tiers, profiles, key_facts(rules, direction, self._keys.index))
 
     def side(self, endpoint: Endpoint, direction: Direction, pkt: Packet, mode: Mode,
              explain: bool = False) -> SideResult:
@@ -170,11 +170,9 @@ class Evaluator:
         chain = self.chain(endpoint, direction, mode)
         if explain:
             return _Walk(self, chain, direction, pkt, mode, record=True).run()
-        key: tuple[object, ...] = (
-            id(chain), pkt.src.ident, pkt.dst.ident, pkt.protocol, pkt.dst_port, pkt.src_port,
-            pkt.ip_version, pkt.icmp_type, pkt.icmp_code)
-        if chain.ip_sensitive:
-            key += (pkt.src.ip, pkt.dst.ip)
+        ingress = direction is Direction.INGRESS
+        peer, local = (pkt.src, pkt.dst) if ingress else (pkt.dst, pkt.src)
+        key = self._keys.key(id(chain), chain.facts, local, peer, pkt)
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = _Walk(self, chain, direction, pkt, mode, record=False).run()

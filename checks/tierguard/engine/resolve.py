@@ -118,3 +118,31 @@ def make_packet(src: Peer, dst: Peer, protocol: str | int, dst_port: int | None,
     if number in _ICMP:
         dst_port = src_port = None
     return Packet(src, dst, number, dst_port, src_port, version, icmp_type, icmp_code)
+
+
+class Resolver:
+    """Caching front of the resolve functions for one run (flow logs repeat the same peers)."""
+
+    _LIMIT = 500_000  # entries; external addresses can be unbounded, so the cache is reset
+
+    def __init__(self, topology: Topology) -> None:
+        self.topology = topology
+        self._flow: dict[tuple[str, str, str, str, str | None], Resolved] = {}
+        self._specs: dict[str, Resolved] = {}
+
+    def flow_peer(self, kind: str, namespace: str, name: str, name_aggr: str,
+                  ip_text: str | None) -> Resolved:
+        key = (kind, namespace, name, name_aggr, ip_text)
+        found = self._flow.get(key)
+        if found is None:
+            if len(self._flow) > self._LIMIT:
+                self._flow.clear()
+            found = self._flow[key] = resolve_flow_peer(self.topology, kind, namespace, name,
+                                                        name_aggr, ip_text)
+        return found
+
+    def spec(self, text: str) -> Resolved:
+        found = self._specs.get(text)
+        if found is None:
+            found = self._specs[text] = resolve_spec(self.topology, text)
+        return found

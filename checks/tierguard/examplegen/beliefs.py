@@ -185,7 +185,7 @@ def _platform(env: Environment) -> list[BeliefPolicy]:
             rule("allow", any_pod, protocol="UDP", ports=(53,)),
             rule("allow", any_pod, protocol="TCP", ports=(53,)))),
         BeliefPolicy("platform", 200, "platform.allow-prometheus-scrape", everyone, ingress=(
-            rule("allow", prometheus, protocol="TCP", port_names=("metrics", "http-metrics", "exporter", "http")),)),
+            rule("allow", prometheus, protocol="TCP", port_names=("metrics", "exporter", "http")),)),
         BeliefPolicy("platform", 500, "ingress-nginx/platform.ingress-nginx-controller",
                      pod("ingress-nginx", app_kubernetes_io__name="ingress-nginx", app_kubernetes_io__component="controller"),
                      ingress=(rule("allow", in_net(ANY), protocol="TCP", ports=(80, 443)),

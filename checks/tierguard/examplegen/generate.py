@@ -13,8 +13,9 @@ from tierguard.examplegen.topology import Topology
 from tierguard.examplegen.world import build_world
 from tierguard.examplegen.writer import gzip_bytes, json_line, write_if_changed, yaml_text
 
-# Enough days for any --records target: windows are generated lazily and stop at the target.
-_OPEN_ENDED_DAYS = 3650
+# For a --records target, first guess the recording length from this many records per day (every
+# environment of the example produces more), and lengthen it if the guess falls short.
+_RECORDS_PER_DAY_GUESS = 2000
 
 
 def inventory_yaml(topology: Topology, env: str, seed: int) -> str:
@@ -35,12 +36,25 @@ class FlowFile:
 def flow_records(topology: Topology, env: str, seed: int, *, days: int | None = None, records: int | None = None,
                  scale: float = 1.0) -> Iterator[tuple[int, Record]]:
     """(day index, record) pairs; `records` caps the count (the recording is extended as needed)."""
-    span = days if days is not None else (_OPEN_ENDED_DAYS if records is not None else topology.days)
-    world = build_world(topology, env, seed, span)
-    for produced, (day, record) in enumerate(FlowGenerator(world, scale=scale).records()):
-        if records is not None and produced >= records:
+    if records is None:
+        world = build_world(topology, env, seed, topology.days if days is None else days)
+        yield from FlowGenerator(world, scale=scale).records()
+        return
+    span = days if days is not None else max(topology.days, records // _RECORDS_PER_DAY_GUESS + 1)
+    produced = 0
+    while True:
+        world = build_world(topology, env, seed, span)
+        # A longer recording replays the shorter one first (same seed); skip what was yielded.
+        for index, (day, record) in enumerate(FlowGenerator(world, scale=scale).records()):
+            if index < produced:
+                continue
+            if produced >= records:
+                return
+            produced += 1
+            yield day, record
+        if days is not None or produced >= records:
             return
-        yield day, record
+        span *= 2
 
 
 def flow_files(topology: Topology, env: str, seed: int, *, days: int | None = None, records: int | None = None,

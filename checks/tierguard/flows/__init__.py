@@ -6,9 +6,21 @@ the normalized model types.
 
 from __future__ import annotations
 
-from tierguard.flows.model import (Action, Counts, EndpointType, FlowError, FlowRecord, HitAction,
-                                   HitKind, Peer, PolicyHit, Protocol, Reporter, ServiceRef,
-                                   SourceFormat)
+from tierguard.flows.model import (
+                                   Action,
+                                   Counts,
+                                   EndpointType,
+                                   FlowError,
+                                   FlowRecord,
+                                   HitAction,
+                                   HitKind,
+                                   Peer,
+                                   PolicyHit,
+                                   Protocol,
+                                   Reporter,
+                                   ServiceRef,
+                                   SourceFormat,
+)
 from tierguard.flows.read import read_flows
 from tierguard.flows.readers.base import ReadOptions
 from tierguard.flows.source import InputError

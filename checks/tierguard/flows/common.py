@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tierguard.flows import codes
 from tierguard.flows.hits import HitError, parse_hit
@@ -100,7 +100,7 @@ def rfc3339_ms(value: object, field: str) -> int:
     except ValueError:
         raise FieldError(codes.BAD_FIELD, f"{field} {value!r} is not an RFC 3339 time") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 

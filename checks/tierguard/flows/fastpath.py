@@ -102,9 +102,10 @@ def staging_select(path: Path, gzip: bool, es_document: bool) -> str:
         "start_time * 1000 AS start_ms", "end_time * 1000 AS end_ms",
         *_peer("source", "src"), "source_port AS src_port", *_peer("dest", "dst"),
         "dest_port", "proto_num", f"{name} AS proto_name", "reporter", "action",
-        "CASE WHEN policies IS NULL THEN []::VARCHAR[] "
-        "WHEN policies.enforced_policies IS NULL AND policies.pending_policies IS NULL "
-        f"THEN {legacy} ELSE coalesce(policies.enforced_policies, []::VARCHAR[]) END AS enforced",
+        ("CASE WHEN policies IS NULL THEN []::VARCHAR[] "
+         "WHEN policies.enforced_policies IS NULL AND policies.pending_policies IS NULL "
+         f"THEN {legacy} ELSE coalesce(policies.enforced_policies, []::VARCHAR[]) END "
+         "AS enforced"),
         "policies.pending_policies AS pending",
         f"CASE WHEN {service} THEN '' ELSE {_dash('dest_service_namespace')} END AS svc_namespace",
         f"CASE WHEN {service} THEN '' ELSE dest_service_name END AS svc_name",
@@ -171,7 +172,7 @@ def _validation(now_ms: int) -> tuple[str, ...]:
     return (
         f"SELECT count(*) FILTER (WHERE {condition}) FROM staging",
         f"SELECT count(*) FROM ({hits}) WHERE h IS NOT NULL AND NOT {_hit_valid('h')}",
-        f"SELECT count(*) FROM ({ips}) WHERE ip IS NOT NULL AND "
-        f"NOT regexp_full_match(ip, '{_IPV4}')",
+        (f"SELECT count(*) FROM ({ips}) WHERE ip IS NOT NULL AND "
+         f"NOT regexp_full_match(ip, '{_IPV4}')"),
         "SELECT count(*) - count(DISTINCT record_hash) FROM staging",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tierguard.diagnostics import Diagnostic, Severity
 
@@ -209,11 +209,11 @@ class FlowRecord:
 
     @property
     def start(self) -> datetime:
-        return datetime.fromtimestamp(self.start_ms / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(self.start_ms / 1000, tz=UTC)
 
     @property
     def end(self) -> datetime:
-        return datetime.fromtimestamp(self.end_ms / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(self.end_ms / 1000, tz=UTC)
 
     def attribute(self, key: str) -> str:
         return dict(self.attributes).get(key, "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -11,8 +12,15 @@ from types import ModuleType
 from tierguard.flows import codes
 from tierguard.flows.detect import detect
 from tierguard.flows.model import FlowError, FlowRecord, SourceFormat
-from tierguard.flows.readers import (calico_enterprise, eks_agent, goldmane, hubble, vpc,
-                                     vpc_parquet, whisker)
+from tierguard.flows.readers import (
+    calico_enterprise,
+    eks_agent,
+    goldmane,
+    hubble,
+    vpc,
+    vpc_parquet,
+    whisker,
+)
 from tierguard.flows.readers.base import Item, ReadOptions
 from tierguard.flows.source import FlowInput, expand_inputs, problem, sniff
 
@@ -90,8 +98,6 @@ def _clock(record: FlowRecord, now_ms: int) -> Iterator[Item]:
         yield problem(codes.CLOCK_SKEW, record.file, record.line,
                       f"ends {(record.start_ms - record.end_ms) / 1000:g} s before it starts; "
                       "start and end swapped")
-        from dataclasses import replace
-
         record = replace(record, start_ms=record.end_ms, end_ms=record.start_ms)
     elif record.end_ms > now_ms + FUTURE_TOLERANCE_MS:
         yield problem(codes.CLOCK_SKEW, record.file, record.line,

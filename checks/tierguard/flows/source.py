@@ -58,8 +58,7 @@ def expand_inputs(paths: str | Path | Sequence[str | Path]) -> list[FlowInput]:
 
 
 def _spool_stdin() -> Path:
-    handle = tempfile.NamedTemporaryFile(prefix="tierguard-stdin-", delete=False)
-    with handle:
+    with tempfile.NamedTemporaryFile(prefix="tierguard-stdin-", delete=False) as handle:
         shutil.copyfileobj(sys.stdin.buffer, handle)
     return Path(handle.name)
 
@@ -117,7 +116,7 @@ def iter_lines(source: FlowInput) -> Iterator[tuple[int, str] | FlowError]:
     number = 0
     try:
         with open_binary(source.path) as stream:
-            for number, raw in enumerate(stream, start=1):  # noqa: B007 - number used after
+            for number, raw in enumerate(stream, start=1):
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import duckdb
 
@@ -24,14 +24,31 @@ from tierguard.diagnostics import Diagnostic
 from tierguard.flows import codes, fastpath
 from tierguard.flows.common import parse_hits
 from tierguard.flows.detect import detect
-from tierguard.flows.model import (Action, Counts, EndpointType, FlowError, FlowRecord, Peer,
-                                   Protocol, Reporter, ServiceRef, SourceFormat)
+from tierguard.flows.model import (
+    Action,
+    Counts,
+    EndpointType,
+    FlowError,
+    FlowRecord,
+    Peer,
+    Protocol,
+    Reporter,
+    ServiceRef,
+    SourceFormat,
+)
 from tierguard.flows.read import read_input
 from tierguard.flows.readers.base import ReadOptions
 from tierguard.flows.source import FlowInput, expand_inputs, is_gzip, problem, sniff
-from tierguard.flows.store_schema import (BUCKET_MS, KEY_NAMES, SCHEMA_VERSION, TOTALS,
-                                          columns_spec, create_statements, hashed_select,
-                                          staging_row)
+from tierguard.flows.store_schema import (
+    BUCKET_MS,
+    KEY_NAMES,
+    SCHEMA_VERSION,
+    TOTALS,
+    columns_spec,
+    create_statements,
+    hashed_select,
+    staging_row,
+)
 
 DAY_MS = 86_400_000
 SAMPLES_PER_CODE = 20  # diagnostics kept per code and file; the rest are counted
@@ -140,7 +157,7 @@ class FlowStore:
             self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
                                     [SCHEMA_VERSION])
 
-    def __enter__(self) -> FlowStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -341,11 +358,11 @@ class FlowStore:
 
     def records(self) -> Iterator[FlowRecord]:
         """One record per flow key over the whole retention window (hour buckets combined)."""
-        keys = ", ".join(KEY_NAMES)
-        query = (f"SELECT {keys}, min(first_seen_ms), max(last_seen_ms), "
+        values = ", ".join(f"any_value({k})" for k in KEY_NAMES)
+        query = (f"SELECT {values}, min(first_seen_ms), max(last_seen_ms), "
                  "sum(num_flows)::BIGINT, sum(packets_in)::BIGINT, sum(packets_out)::BIGINT, "
-                 f"sum(bytes_in)::BIGINT, sum(bytes_out)::BIGINT FROM flows GROUP BY ALL "
-                 f"ORDER BY min(first_seen_ms), {keys}")
+                 "sum(bytes_in)::BIGINT, sum(bytes_out)::BIGINT FROM flows GROUP BY key_hash "
+                 "ORDER BY min(first_seen_ms), key_hash")
         result = self.connection.execute(query)
         number = 0
         while rows := result.fetchmany(10_000):
@@ -417,22 +434,22 @@ def _collect_problems(items: Iterable[FlowRecord | FlowError], report: ImportRep
 
 def _spooled_batches(records: Iterable[FlowRecord]) -> Iterator[tuple[str, int]]:
     """Write staging rows to temporary NDJSON files of PYTHON_BATCH rows for read_json."""
-    handle = None
-    count = 0
+    batch: list[str] = []
     for record in records:
-        if handle is None:
-            handle = tempfile.NamedTemporaryFile("w", suffix=".ndjson", prefix="tierguard-",
-                                                 delete=False, encoding="utf-8")
-        handle.write(json.dumps(staging_row(record)))
+        batch.append(json.dumps(staging_row(record)))
+        if len(batch) == PYTHON_BATCH:
+            yield _spool(batch), len(batch)
+            batch = []
+    if batch:
+        yield _spool(batch), len(batch)
+
+
+def _spool(lines: list[str]) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".ndjson", prefix="tierguard-", delete=False,
+                                     encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
         handle.write("\n")
-        count += 1
-        if count == PYTHON_BATCH:
-            handle.close()
-            yield handle.name, count
-            handle, count = None, 0
-    if handle is not None:
-        handle.close()
-        yield handle.name, count
+    return handle.name
 
 
 def _is_es_document(path: Path) -> bool:
@@ -469,8 +486,7 @@ def download_s3(url: str) -> Path:
     """Fetch `s3://bucket/key` with boto3 (endpoint from AWS_ENDPOINT_URL, as boto3 reads it)."""
     try:
         import boto3  # optional: only needed for object-store URLs
-        from botocore.exceptions import (  # type: ignore[import-untyped]
-            BotoCoreError, ClientError)
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
     except ImportError:
         raise StoreError("reading s3:// stores needs boto3 (pip install boto3)") from None
     bucket, _, key = url[len("s3://"):].partition("/")

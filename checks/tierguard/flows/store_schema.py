@@ -50,13 +50,13 @@ def create_statements() -> tuple[str, ...]:
     key_columns = ", ".join(f"{name} {kind}" for name, kind, key in STAGING_COLUMNS if key)
     return (
         "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
-        "CREATE TABLE IF NOT EXISTS imports (content_hash VARCHAR PRIMARY KEY, path VARCHAR, "
-        "format VARCHAR, bytes BIGINT, records BIGINT, new_records BIGINT, problems BIGINT, "
-        "fast_path BOOLEAN, imported_at TIMESTAMP)",
+        ("CREATE TABLE IF NOT EXISTS imports (content_hash VARCHAR PRIMARY KEY, path VARCHAR, "
+         "format VARCHAR, bytes BIGINT, records BIGINT, new_records BIGINT, problems BIGINT, "
+         "fast_path BOOLEAN, imported_at TIMESTAMP)"),
         "CREATE TABLE IF NOT EXISTS seen (record_hash UBIGINT, end_ms BIGINT)",
-        f"CREATE TABLE IF NOT EXISTS flows (key_hash UBIGINT, bucket_ms BIGINT, {key_columns}, "
-        "first_seen_ms BIGINT, last_seen_ms BIGINT, records BIGINT, num_flows BIGINT, "
-        "packets_in BIGINT, packets_out BIGINT, bytes_in BIGINT, bytes_out BIGINT)",
+        (f"CREATE TABLE IF NOT EXISTS flows (key_hash UBIGINT, bucket_ms BIGINT, {key_columns}, "
+         "first_seen_ms BIGINT, last_seen_ms BIGINT, records BIGINT, num_flows BIGINT, "
+         "packets_in BIGINT, packets_out BIGINT, bytes_in BIGINT, bytes_out BIGINT)"),
     )
 
 

@@ -58,12 +58,65 @@ class _DuplicateKey(Exception):
         self.first = first
 
 
+def _first_over_budget(root: yaml.Node, limit: int) -> yaml.Node | None:
+    """The first node (post-order) whose alias-expanded size exceeds `limit`, without expanding.
+
+    Sizes are memoised per node object, so a billion-laughs document costs time linear in its
+    text, and is refused before any conversion starts.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key) + size(value)
+        sizes[id(node)] = total
+        if total > limit:
+            raise _BudgetExceeded(Span("", node.start_mark.line + 1, node.start_mark.column + 1))
+        return total
+
+    try:
+        size(root)
+    except _BudgetExceeded as over:
+        for node in _walk_unique(root):
+            if node.start_mark.line + 1 == over.span.line and node.start_mark.column + 1 == over.span.col:
+                return node
+        return root
+    return None
+
+
+def _walk_unique(root: yaml.Node) -> list[yaml.Node]:
+    seen: set[int] = set()
+    order: list[yaml.Node] = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(item for pair in node.value for item in pair)
+    return order
+
+
 def _span(file: str, node: yaml.Node) -> Span:
     start, end = node.start_mark, node.end_mark
     return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
 def _scalar_value(node: yaml.ScalarNode, constructor: SafeConstructor) -> ScalarValue:
+    if node.tag == "tag:yaml.org,2002:str":
+        return str(node.value)  # the common case, without the constructor's overhead
     if node.tag == "tag:yaml.org,2002:timestamp" or node.tag == "tag:yaml.org,2002:binary":
         return str(node.value)
     if node.tag.startswith("tag:yaml.org,2002:"):
@@ -177,6 +230,9 @@ def load_yaml_text(text: str, file: str, limits: Limits = Limits()) -> LoadResul
         for index, root in enumerate(yaml.compose_all(text, Loader=_Composer)):  # noqa: S506
             if root is None:
                 continue
+            over = _first_over_budget(root, budget.left)
+            if over is not None:
+                raise _BudgetExceeded(_span(file, over))
             converted = _convert(root, file, budget, constructor, set())
             documents.append(Document(converted, file, index))
     except _BudgetExceeded as bomb:

@@ -231,8 +231,13 @@ def granted_names(index: RbacIndex, request: Request, candidates: Sequence[int] 
     """For a resource request, ignoring its name: `authorize(request with name n)` allows exactly
     the names `NameGrant.allows(n)` accepts. One pass answers the question for every name.
     """
+    return names_granted_by(index, index.applicable(request.user, request.namespace, candidates), request)
+
+
+def names_granted_by(index: RbacIndex, applicable: Iterable[int], request: Request) -> NameGrant:
+    """`granted_names` over bindings already known to apply to the request's user and namespace."""
     names: set[str] = set()
-    for i in index.applicable(request.user, request.namespace, candidates):
+    for i in applicable:
         for rule in index.rules[i]:
             if (rule.verb_matches(request.verb) and rule.api_group_matches(request.api_group)
                     and rule.resource_matches(request.combined_resource, request.subresource)):

@@ -10,10 +10,10 @@ A cell holds what the subject can do to any policy of the tier, so only `<tier>.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tierguard.model.rbac import BindingKind
-from tierguard.rbac.authorizer import NameGrant, RbacIndex, Request, granted_names
+from tierguard.rbac.authorizer import NameGrant, RbacIndex, Request, names_granted_by
 from tierguard.rbac.identity import UserInfo
 from tierguard.rbac.subjects import SubjectKey, binding_subjects
 from tierguard.rbac.tiers import CALICO_GROUP, DEFAULT_SETTINGS, DEFAULT_TIER, CalicoSettings
@@ -49,38 +49,49 @@ def known_tiers(index: RbacIndex, extra: Sequence[str] = ()) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+# (verb, tier grant) for each verb ordinary RBAC allows; None when the tier is not checked.
+_Cell = tuple[tuple[str, NameGrant | None], ...]
+
+
 @dataclass(slots=True)
 class _SubjectView:
-    """One subject's grants, computed once per (verb, resource, namespace) for every tier at once."""
+    """One subject's grants, computed once per (resource, scope) for every tier at once."""
 
     index: RbacIndex
-    subject: SubjectKey
     settings: CalicoSettings
     user: UserInfo
     candidates: list[int]
-    cache: dict[tuple[str, str, str], NameGrant] = field(default_factory=dict)
+    tiers_enabled: bool = True
 
-    def grant(self, verb: str, resource: str, namespace: str) -> NameGrant:
-        key = (verb, resource, namespace)
-        found = self.cache.get(key)
-        if found is None:
-            request = Request(self.user, verb, resource, CALICO_GROUP, namespace=namespace)
-            found = self.cache[key] = granted_names(self.index, request, self.candidates)
-        return found
+    def applicable(self, namespace: str) -> list[int]:
+        return self.index.applicable(self.user, namespace, self.candidates)
 
-    def may_get_tier(self, tier: str) -> bool:
-        return not self.settings.tiers_enabled or self.grant("get", "tiers", "").allows(tier)
+    def grant(self, applicable: list[int], verb: str, resource: str, namespace: str) -> NameGrant:
+        request = Request(self.user, verb, resource, CALICO_GROUP, namespace=namespace)
+        return names_granted_by(self.index, applicable, request)
 
-    def verbs(self, resource: str, namespace: str, tier: str) -> tuple[str, ...]:
-        granted: list[str] = []
+    def cell(self, resource: str, namespace: str) -> _Cell:
+        applicable = self.applicable(namespace)
+        entries: list[tuple[str, NameGrant | None]] = []
         for verb in MATRIX_VERBS:
-            if not self.grant(verb, resource, namespace).allows(""):  # no name: any policy
+            if not self.grant(applicable, verb, resource, namespace).allows(""):  # no name: any policy
                 continue
-            tier_verb = self.settings.tier_verb(verb) if self.settings.tiers_enabled else None
-            if tier_verb is not None and not self.grant(tier_verb, f"tier.{resource}", namespace).allows(f"{tier}.*"):
-                continue
-            granted.append(verb)
-        return tuple(granted)
+            tier_verb = self.settings.tier_verb(verb) if self.tiers_enabled else None
+            tier_grant = None if tier_verb is None else self.grant(
+                applicable, tier_verb, f"tier.{resource}", namespace)
+            entries.append((verb, tier_grant))
+        return tuple(entries)
+
+    def gettable(self, tiers: Sequence[str]) -> list[str]:
+        if not self.tiers_enabled:
+            return list(tiers)
+        grant = self.grant(self.applicable(""), "get", "tiers", "")
+        return [t for t in tiers if grant.allows(t)]
+
+
+def _verbs(cell: _Cell, tier: str) -> tuple[str, ...]:
+    pattern = f"{tier}.*"
+    return tuple(verb for verb, grant in cell if grant is None or grant.allows(pattern))
 
 
 def _namespaces(index: RbacIndex, candidates: Sequence[int]) -> list[str]:
@@ -88,24 +99,29 @@ def _namespaces(index: RbacIndex, candidates: Sequence[int]) -> list[str]:
                    if index.bindings[i].kind is BindingKind.ROLE_BINDING})
 
 
-def _subject_rows(view: _SubjectView, tiers: Sequence[str]) -> list[MatrixRow]:
+def _subject_rows(view: _SubjectView, subject: SubjectKey, tiers: Sequence[str]) -> list[MatrixRow]:
+    gettable = view.gettable(tiers)  # without `get` on the tier no policy of it can be written
+    if not gettable:
+        return []
+    scopes: list[tuple[str, bool, str]] = [(CLUSTER_SCOPE, True, ""), (ALL_NAMESPACES, False, "")]
+    scopes += [(ns, False, ns) for ns in _namespaces(view.index, view.candidates)]
+    cells = [(scope, namespace, view.cell(_KINDS[cluster][0], namespace), view.cell(_KINDS[cluster][1], namespace))
+             for scope, cluster, namespace in scopes]
+    if not any(policies or staged for _, _, policies, staged in cells):
+        return []
     rows: list[MatrixRow] = []
-    namespaces = _namespaces(view.index, view.candidates)
-    for tier in tiers:
-        if not view.may_get_tier(tier):
-            continue  # without `get` on the tier no policy of it can be written
-        scopes: list[tuple[str, bool, str]] = [(CLUSTER_SCOPE, True, ""), (ALL_NAMESPACES, False, "")]
-        scopes += [(ns, False, ns) for ns in namespaces]
-        everywhere: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-        for scope, cluster, namespace in scopes:
-            policies, staged = _KINDS[cluster]
-            cell = (view.verbs(policies, namespace, tier), view.verbs(staged, namespace, tier))
+    for tier in gettable:
+        everywhere: tuple[set[str], set[str]] = (set(), set())
+        for scope, namespace, policies_cell, staged_cell in cells:
+            if not (policies_cell or staged_cell):
+                continue
+            policies, staged = _verbs(policies_cell, tier), _verbs(staged_cell, tier)
             if scope == ALL_NAMESPACES:
-                everywhere = cell
-            elif namespace and set(cell[0]) <= set(everywhere[0]) and set(cell[1]) <= set(everywhere[1]):
+                everywhere = (set(policies), set(staged))
+            elif namespace and set(policies) <= everywhere[0] and set(staged) <= everywhere[1]:
                 continue  # the namespace adds nothing to the `*` row
-            if cell[0] or cell[1]:
-                rows.append(MatrixRow(view.subject, tier, scope, cell[0], cell[1]))
+            if policies or staged:
+                rows.append(MatrixRow(subject, tier, scope, policies, staged))
     return rows
 
 
@@ -113,9 +129,11 @@ def tier_matrix(index: RbacIndex, settings: CalicoSettings = DEFAULT_SETTINGS,
                 tiers: Sequence[str] = ()) -> tuple[MatrixRow, ...]:
     """Rows for every (subject, tier, scope) with at least one allowed verb, sorted."""
     tier_list = tuple(tiers) or known_tiers(index)
+    if not settings.tiers_enabled:
+        tier_list = (DEFAULT_TIER,)  # no tiers before OSS 3.29: every policy is in `default`
     rows: list[MatrixRow] = []
     for subject in binding_subjects(index):
         user = subject.identity()
-        view = _SubjectView(index, subject, settings, user, index.candidate_indexes(user))
-        rows.extend(_subject_rows(view, tier_list))
+        view = _SubjectView(index, settings, user, index.candidate_indexes(user), settings.tiers_enabled)
+        rows.extend(_subject_rows(view, subject, tier_list))
     return tuple(rows)

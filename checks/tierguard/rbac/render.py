@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from tierguard.rbac.authorizer import RbacIndex
 from tierguard.rbac.matrix import MatrixRow
+from tierguard.rbac.near_miss import granted_elsewhere, near_misses
 from tierguard.rbac.tiers import AccessDecision, Check, CheckKind
 from tierguard.rbac.who_can import WhoCanEntry
 
@@ -22,26 +24,36 @@ _PURPOSE = {
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
-def _check_lines(check: Check) -> list[str]:
+def printable(text: str) -> str:
+    """Control characters (terminal escapes included) from manifests are shown escaped, not sent."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def _check_lines(check: Check, index: RbacIndex | None) -> list[str]:
     status = "allowed" if check.decision.allowed else "missing"
     lines = [f"{status} ({_PURPOSE[check.kind]}): {check.request.describe()}"]
     lines += [f"  granted by {grant.describe()}" for grant in check.decision.grants]
     if not check.decision.allowed:
         count = len(check.decision.considered)
         lines.append(f"  no rule grants it ({count} binding(s) apply to the user here)")
+        if index is not None:
+            hints = near_misses(index, check.request) + granted_elsewhere(index, check.request)
+            lines += [f"  {hint}" for hint in hints]
     return lines
 
 
-def explain(decision: AccessDecision) -> list[str]:
-    """One block per check, in the order they were asked, then the notes."""
+def explain(decision: AccessDecision, index: RbacIndex | None = None) -> list[str]:
+    """One block per check, in the order they were asked, then the notes. With the index, denied
+    checks also name rules that almost grant them and bindings that grant them elsewhere."""
     lines: list[str] = []
     for check in decision.checks:
-        lines.extend(_check_lines(check))
+        lines.extend(_check_lines(check, index))
     lines += [f"note: {note}" for note in decision.notes]
-    return lines
+    return [printable(line) for line in lines]
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def _table(header: Sequence[str], raw_rows: Sequence[Sequence[str]]) -> list[str]:
+    rows = [[printable(cell) for cell in row] for row in raw_rows]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     def line(cells: Sequence[str]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()

@@ -91,7 +91,7 @@ def apply_change(project: Path, clone: Path) -> None:
 
 def prepare_clone(project: Path, scratch: Path) -> Path:
     clone = scratch / "example"
-    clone.mkdir()
+    clone.mkdir(parents=True)
     copy_example(project, clone)
     _git(clone, "init", "--quiet", "--initial-branch=main")
     _git(clone, "add", "--all")

@@ -193,10 +193,11 @@ class Coverage:
     """How much work the review did, and how much the touched-endpoint filter saved."""
 
     flow_groups: int = 0
-    flow_groups_reevaluated: int = 0
+    flow_groups_reevaluated: int = 0  # touched by the change: evaluated under base and head
+    flow_groups_staged: int = 0  # reached by head's staged policies: evaluated for staged impact
     flows: int = 0
-    endpoint_classes: int = 0
-    touched_classes: int = 0
+    endpoints: int = 0
+    touched_endpoints: int = 0
     changed_policies: tuple[str, ...] = ()
 
 

@@ -16,7 +16,8 @@ from tierguard.engine.packet import protocol_name
 from tierguard.engine.resolve import make_packet
 from tierguard.inventory.model import Endpoint, EndpointKind, Service
 from tierguard.review.model import FlowKey, ReachabilityChange, Verdict
-from tierguard.review.replay import Outcome, Tree, outcome, workload_name
+from tierguard.engine.packet import Packet
+from tierguard.review.replay import Outcome, Tree, enforced_unchanged, outcome, workload_name
 from tierguard.review.touch import Touched
 
 Port = tuple[int, int]  # (port, protocol number)
@@ -51,7 +52,7 @@ def reachability_diff(endpoints: Sequence[Endpoint], services: Sequence[Service]
     """Changed (workload pair, port) verdicts, and the number of pair-ports evaluated."""
     reps = representatives(endpoints, head)
     ports = {id(ep): served_ports(ep, services) for ep in reps}
-    cache: dict[tuple[int, int, int, int], tuple[Outcome, Outcome]] = {}
+    cache: dict[tuple[int, int, int, int], tuple[Outcome, Outcome] | None] = {}
     changes: dict[FlowKey, ReachabilityChange] = {}
     evaluated = 0
     for src in reps:
@@ -68,8 +69,10 @@ def reachability_diff(endpoints: Sequence[Endpoint], services: Sequence[Service]
                 found = cache.get(cache_key)
                 if found is None:
                     evaluated += 1
-                    found = cache[cache_key] = (_evaluate(base, src, dst, protocol, port),
-                                                _evaluate(head, src, dst, protocol, port))
+                    found = cache[cache_key] = _compare(base, head, src, dst, protocol, port,
+                                                        src_touched, id(dst) in touched.ingress)
+                if found is None:
+                    continue
                 before, after = found
                 if before.enforced is after.enforced or Verdict.UNKNOWN in (before.enforced,
                                                                            after.enforced):
@@ -81,8 +84,16 @@ def reachability_diff(endpoints: Sequence[Endpoint], services: Sequence[Service]
     return tuple(ordered), evaluated
 
 
-def _evaluate(tree: Tree, src: Endpoint, dst: Endpoint, protocol: int, port: int) -> Outcome:
+def _compare(base: Tree, head: Tree, src: Endpoint, dst: Endpoint, protocol: int, port: int,
+             egress: bool, ingress: bool) -> tuple[Outcome, Outcome] | None:
+    """Both outcomes, or None when the touched sides prove the verdict unchanged."""
+    before, after = _packet(base, src, dst, protocol, port), _packet(head, src, dst, protocol, port)
+    if enforced_unchanged(base, head, before, after, egress, ingress):
+        return None
+    return outcome(base, before), outcome(head, after)
+
+
+def _packet(tree: Tree, src: Endpoint, dst: Endpoint, protocol: int, port: int) -> Packet:
     topology = tree.topology
-    packet = make_packet(topology.peer_for_endpoint(tree.own(src)),
-                         topology.peer_for_endpoint(tree.own(dst)), protocol, port)
-    return outcome(tree, packet)
+    return make_packet(topology.peer_for_endpoint(tree.own(src)),
+                       topology.peer_for_endpoint(tree.own(dst)), protocol, port)

@@ -20,7 +20,7 @@ from tierguard.engine.ir import Direction
 from tierguard.engine.packet import Packet, Peer, protocol_name
 from tierguard.engine.resolve import make_packet, resolve_flow_peer
 from tierguard.engine.topology import Topology
-from tierguard.engine.trace import FlowResult, Hit, ModeResult
+from tierguard.engine.trace import FlowResult, Hit, Mode, ModeResult
 from tierguard.engine.trace import Verdict as EngineVerdict
 from tierguard.flows.model import FlowRecord, Reporter
 from tierguard.flows.model import Peer as FlowPeer
@@ -254,6 +254,30 @@ def outcome(tree: Tree, packet: Packet | None) -> Outcome:
                    "; ".join(result.notes) + (" (undecidable rule involved)" if result.uncertain else ""))
 
 
+def enforced_unchanged(base: Tree, head: Tree, before: Packet | None, after: Packet | None,
+                       egress: bool, ingress: bool) -> bool:
+    """True when the enforced verdict cannot differ: every side whose chain the change touches
+    (`egress` at the source, `ingress` at the destination) gives the same verdict in both trees.
+
+    The connection verdict is a function of the two side verdicts (§3.1), and a side whose
+    chain the change does not touch evaluates identically in both trees, so comparing only the
+    touched sides is exact, and much cheaper than two full evaluations.
+    """
+    if before is None or after is None:
+        return False
+    sides = ((egress, Direction.EGRESS, before.src, after.src),
+             (ingress, Direction.INGRESS, before.dst, after.dst))
+    for wanted, direction, old, new in sides:
+        if not wanted or not old.is_enforcing or not new.is_enforcing:
+            continue
+        assert old.endpoint is not None and new.endpoint is not None
+        was = base.evaluator.side(old.endpoint, direction, before, Mode.ENFORCED).verdict
+        now = head.evaluator.side(new.endpoint, direction, after, Mode.ENFORCED).verdict
+        if was is not now:
+            return False
+    return True
+
+
 def _locate(tree: Tree, decided: tuple[Hit, Direction] | None) -> RuleLocation | None:
     return None if decided is None else tree.locate(*decided)
 
@@ -263,7 +287,8 @@ class ReplayResult:
     newly_denied: tuple[FlowChange, ...]
     newly_allowed: tuple[FlowChange, ...]
     staged_impact: tuple[StagedImpact, ...]
-    reevaluated: int  # groups evaluated under both trees
+    reevaluated: int  # groups touched by the change, evaluated under both trees
+    staged: int  # groups reached by head's staged policies (evaluated for staged impact)
     observed_keys: frozenset[FlowKey]
 
 
@@ -273,15 +298,24 @@ def replay(groups: Sequence[Group], base: Tree, head: Tree, touched: Touched,
     denied: list[FlowChange] = []
     allowed: list[FlowChange] = []
     impact: list[StagedImpact] = []
-    reevaluated = 0
+    reevaluated = staged_count = 0
     for group in groups:
         is_touched = touched.flow(group.source_endpoint, group.destination_endpoint)
         is_staged = staged.flow(group.source_endpoint, group.destination_endpoint)
         if not is_touched and not is_staged:
             continue
-        reevaluated += 1
-        before = outcome(base, packet_in(base, group.source, group.destination, group.protocol, group.port))
-        after = outcome(head, packet_in(head, group.source, group.destination, group.protocol, group.port))
+        reevaluated += is_touched
+        staged_count += is_staged
+        old_packet = packet_in(base, group.source, group.destination, group.protocol, group.port)
+        new_packet = packet_in(head, group.source, group.destination, group.protocol, group.port)
+        if not is_staged and enforced_unchanged(
+                base, head, old_packet, new_packet,
+                group.source_endpoint is not None and id(group.source_endpoint) in touched.egress,
+                group.destination_endpoint is not None
+                and id(group.destination_endpoint) in touched.ingress):
+            continue
+        before = outcome(base, old_packet)
+        after = outcome(head, new_packet)
         if is_touched and before.enforced is not after.enforced:
             change = FlowChange(group.key, group.stats, before.enforced, after.enforced,
                                 after.enforced_rule)
@@ -292,7 +326,7 @@ def replay(groups: Sequence[Group], base: Tree, head: Tree, touched: Touched,
         if is_staged and after.pending is not after.enforced and after.pending is not Verdict.UNKNOWN:
             impact.append(StagedImpact(group.key, group.stats, after.enforced, after.pending,
                                        before.pending, after.pending_rule))
-    return ReplayResult(_merge(denied), _merge(allowed), tuple(impact), reevaluated,
+    return ReplayResult(_merge(denied), _merge(allowed), tuple(impact), reevaluated, staged_count,
                         frozenset(g.key for g in groups))
 
 

@@ -62,9 +62,10 @@ def environment_json(env: EnvironmentReview) -> JsonObject:
         "coverage": {
             "flow_groups": env.coverage.flow_groups,
             "flow_groups_reevaluated": env.coverage.flow_groups_reevaluated,
+            "flow_groups_staged": env.coverage.flow_groups_staged,
             "flows": env.coverage.flows,
-            "endpoint_classes": env.coverage.endpoint_classes,
-            "touched_classes": env.coverage.touched_classes,
+            "endpoints": env.coverage.endpoints,
+            "touched_endpoints": env.coverage.touched_endpoints,
             "changed_policies": list(env.coverage.changed_policies),
         },
         "notes": list(env.notes),

@@ -177,8 +177,8 @@ def _environment_section(env: EnvironmentReview, budget: Budget) -> list[str]:
     lines = [f"### {escape.markdown(env.name)}: {status}", ""]
     cov = env.coverage
     lines.append(f"Re-evaluated {cov.flow_groups_reevaluated:,} of {cov.flow_groups:,} observed flow "
-                 f"groups ({cov.flows:,} flows): {cov.touched_classes} of {cov.endpoint_classes} "
-                 "endpoint classes are touched by the change.")
+                 f"groups ({cov.flows:,} flows): {cov.touched_endpoints} of {cov.endpoints} "
+                 "endpoints are touched by the change.")
     lines += [f"> {escape.markdown(note, 400)}" for note in env.notes]
     lines.append("")
     lines += _mermaid(env, budget.edges)

@@ -47,7 +47,7 @@ def _environment(env: EnvironmentReview) -> list[str]:
     cov = env.coverage
     lines = [f"== {t(env.name)}: {'passed' if env.gate.passed else 'FAILED'} "
              f"(re-evaluated {cov.flow_groups_reevaluated}/{cov.flow_groups} flow groups, "
-             f"{cov.touched_classes}/{cov.endpoint_classes} endpoint classes touched)"]
+             f"{cov.touched_endpoints}/{cov.endpoints} endpoints touched)"]
     lines += [f"  note: {t(note)}" for note in env.notes]
     if env.newly_denied:
         lines.append(f"  newly denied observed flows ({len(env.newly_denied)}):")

@@ -280,7 +280,7 @@ def review_environment(environment: Environment, context: _Context) -> Environme
         name=name, newly_denied=denied, newly_allowed=replayed.newly_allowed,
         staged_impact=replayed.staged_impact, connectivity_diff=reach,
         tests=tuple(e.result for e in evaluated_tests), rbac=rbac, findings=findings,
-        coverage=Coverage(len(grouped.groups), replayed.reevaluated, grouped.records,
+        coverage=Coverage(len(grouped.groups), replayed.reevaluated, replayed.staged, grouped.records,
                           len(endpoints), len(touched.endpoint_ids), change.labels),
         notes=tuple(notes))
     return replace(review, gate=gate.environment_gate(review, head.blocking))

@@ -31,6 +31,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         return
     known = ", ".join(sorted(ctx.known_tiers))
     yield finding(ctx, ID, DEFAULT_SEVERITY,
-                  f"tier {tier!r} is not defined anywhere in the repository and is not a built-in tier "
-                  f"of Calico {ctx.calico_version} (known: {known})", policy.tier.span, "spec.tier",
-                  hint=f"Add a Tier named {tier!r} under tiers/, or fix the spelling.")
+                  f"tier {tier!r} is not defined anywhere in the repository and is not a built-in tier",
+                  policy.tier.span, "spec.tier",
+                  hint=f"Add a Tier named {tier!r} under tiers/, or fix the spelling. Tiers known for "
+                       f"Calico {ctx.calico_version}: {known}.")

@@ -103,3 +103,31 @@ def length_error(text: str) -> SelectorError | None:
         return None
     return SelectorError(f"selector is {len(text)} characters long; the limit is "
                          f"{MAX_SELECTOR_LENGTH}", MAX_SELECTOR_LENGTH, text)
+
+
+class SelectorCache:
+    """Parses each distinct selector text once; owned by its caller (no module-level state).
+
+    Policies repeat the same selector strings many times; sharing one `Selector` per text also
+    shares its compiled predicate and its verdict memo. Errors are cached and re-raised too.
+    """
+
+    __slots__ = ("_parsed",)
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, Selector | SelectorError] = {}
+
+    def parse(self, text: str) -> Selector:
+        found = self._parsed.get(text)
+        if found is None:
+            try:
+                found = parse(text)
+            except SelectorError as error:
+                found = error
+            self._parsed[text] = found
+        if isinstance(found, SelectorError):
+            raise SelectorError(found.reason, found.column, found.text)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._parsed)

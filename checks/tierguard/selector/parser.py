@@ -33,6 +33,10 @@ _VALUE_OPS = {TokenKind.EQ: ValueOp.EQ, TokenKind.NE: ValueOp.NE,
 _SET_OPS = {TokenKind.IN: SetOp.IN, TokenKind.NOT_IN: SetOp.NOT_IN}
 # Enum attribute access is slow on CPython 3.11; the hot paths compare against these aliases.
 _OR, _AND, _NOT = TokenKind.OR, TokenKind.AND, TokenKind.NOT
+_EOF, _HAS, _ALL, _GLOBAL = TokenKind.EOF, TokenKind.HAS, TokenKind.ALL, TokenKind.GLOBAL
+_LABEL, _STRING, _LPAREN, _RPAREN = (TokenKind.LABEL, TokenKind.STRING, TokenKind.LPAREN,
+                                     TokenKind.RPAREN)
+_LBRACE, _RBRACE, _COMMA = TokenKind.LBRACE, TokenKind.RBRACE, TokenKind.COMMA
 
 
 def parse_node(text: str) -> Node:
@@ -58,11 +62,11 @@ class _Parser:
 
     def parse(self) -> Node:
         first = self._peek()
-        if first[KIND] is TokenKind.EOF:
+        if first[KIND] is _EOF:
             return AllNode(column=first[START])
         node = self._or(0)
         rest = self._peek()
-        if rest[KIND] is not TokenKind.EOF:
+        if rest[KIND] is not _EOF:
             raise self._error(f"unexpected {_describe(rest)} after a complete expression", rest)
         return node
 
@@ -71,7 +75,7 @@ class _Parser:
 
     def _take(self) -> Token:
         token = self._tokens[self._index]
-        if token[KIND] is not TokenKind.EOF:
+        if token[KIND] is not _EOF:
             self._index += 1
         return token
 
@@ -114,15 +118,15 @@ class _Parser:
 
     def _positive(self, depth: int) -> Node:
         token = self._take()
-        if token[KIND] is TokenKind.HAS:
+        if token[KIND] is _HAS:
             return HasNode(token[VALUE], column=token[START])
-        if token[KIND] is TokenKind.ALL:
+        if token[KIND] is _ALL:
             return AllNode(column=token[START])
-        if token[KIND] is TokenKind.GLOBAL:
+        if token[KIND] is _GLOBAL:
             return GlobalNode(column=token[START])
-        if token[KIND] is TokenKind.LABEL:
+        if token[KIND] is _LABEL:
             return self._match(token)
-        if token[KIND] is TokenKind.LPAREN:
+        if token[KIND] is _LPAREN:
             return self._group(token, depth)
         raise self._error(f"expected a selector expression, found {_describe(token)}", token)
 
@@ -131,7 +135,7 @@ class _Parser:
             raise self._error(f"parentheses nested more than {MAX_NESTING} deep", open_paren)
         node = self._or(depth + 1)
         close = self._take()
-        if close[KIND] is not TokenKind.RPAREN:
+        if close[KIND] is not _RPAREN:
             raise self._error(f"expected ')', found {_describe(close)}", close)
         return node
 
@@ -140,7 +144,7 @@ class _Parser:
         value_op = _VALUE_OPS.get(operator[KIND])
         if value_op is not None:
             value = self._take()
-            if value[KIND] is not TokenKind.STRING:
+            if value[KIND] is not _STRING:
                 raise self._error(f"expected a quoted string, found {_describe(value)}", value)
             return ValueNode(label[VALUE], value_op, value[VALUE], column=label[START])
         set_op = _SET_OPS.get(operator[KIND])
@@ -152,16 +156,16 @@ class _Parser:
 
     def _set_literal(self) -> tuple[str, ...]:
         brace = self._take()
-        if brace[KIND] is not TokenKind.LBRACE:
+        if brace[KIND] is not _LBRACE:
             raise self._error(f"expected a set literal '{{', found {_describe(brace)}", brace)
         values: list[str] = []
-        while self._peek()[KIND] is TokenKind.STRING:
+        while self._peek()[KIND] is _STRING:
             values.append(self._take()[VALUE])
-            if self._peek()[KIND] is not TokenKind.COMMA:
+            if self._peek()[KIND] is not _COMMA:
                 break
             self._take()
         close = self._take()
-        if close[KIND] is not TokenKind.RBRACE:
+        if close[KIND] is not _RBRACE:
             raise self._error(f"expected a string or '}}' in set, found {_describe(close)}",
                               close)
         return tuple(sorted(set(values)))

@@ -5,7 +5,13 @@ operator words (`contains`, `starts with`, `ends with`, `not in`, `in`) are reco
 right after a label, so labels may look like keywords (`contains contains "contains"`); and
 `has(`, `all(`, `global(` are recognised only with the parenthesis glued to the keyword.
 Whitespace is space and tab only. Labels are at most 512 characters: like Calico's
-`[A-Za-z0-9_./-]{1,512}` a longer run is split and the rest fails as a second label.
+`[A-Za-z0-9_./-]{1,512}` a longer run is split after 512 characters, and the rest must then be
+an operator (it nearly never is, so that is an error).
+
+There are two implementations: `tokenize_precise` follows Calico step by step and produces
+every error with its column; `tokenize` first tries a fast path and hands anything irregular
+(errors, over-long runs, operator words glued to other characters) to `tokenize_precise`.
+A property test checks that the two agree wherever the fast path answers.
 """
 
 from __future__ import annotations
@@ -71,8 +77,7 @@ _DOUBLED = {"=": TokenKind.EQ, "&": TokenKind.AND, "|": TokenKind.OR}
 
 # Fast path: one C-level `findall` cuts the text into whitespace runs, quoted strings, label-
 # character runs, two-character operators and single characters; a Python loop then gives the
-# pieces their meaning. Anything irregular is handed to `_next_token`, the precise (slower)
-# tokenizer, which raises the error with its column.
+# pieces their meaning.
 _PIECES = re.compile(r"[ \t]+|\"[^\"]*\"|'[^']*'|" + LABEL_PATTERN + r"+|&&|\|\||==|!=|[\s\S]")
 _PUNCTUATION = {"(": TokenKind.LPAREN, ")": TokenKind.RPAREN, "{": TokenKind.LBRACE,
                 "}": TokenKind.RBRACE, ",": TokenKind.COMMA, "&&": TokenKind.AND,

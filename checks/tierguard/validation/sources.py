@@ -113,26 +113,31 @@ def _vars_file(config: Config, environment: Environment) -> tuple[dict[str, str]
     return values, list(loaded.diagnostics)
 
 
-def environment_variables(config: Config, environment: Environment) -> tuple[dict[str, str] | None, list[Diagnostic]]:
+def _covers(flux_path: str, overlay: str) -> bool:
+    """True when a Flux Kustomization's path and the environment's overlay render common objects."""
+    a, b = _normal(flux_path), _normal(overlay)
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def environment_variables(config: Config, environment: Environment) -> tuple[dict[str, str], list[Diagnostic]]:
     """The post-build variables Flux would use for the environment's overlay.
 
-    From the Flux Kustomization under `environment.flux` whose spec.path is the overlay: its
-    postBuild.substitute, plus the data of the ConfigMaps named in substituteFrom when they are
-    in the repository; then the optional `vars` file of tierguard.yaml (it wins, as a local
-    stand-in for cluster-side ConfigMaps and Secrets). None when nothing defines variables, in
-    which case Flux does not substitute at all.
+    From every Flux Kustomization under `environment.flux` whose spec.path is the overlay, inside
+    it, or contains it: its postBuild.substitute, plus the data of the ConfigMaps named in
+    substituteFrom when they are in the repository; then the optional `vars` file of tierguard.yaml
+    (it wins, as a local stand-in for cluster-side ConfigMaps and Secrets). Names Flux would refuse
+    (not matching its variable-name pattern) are dropped.
     """
     flux = _flux_objects(config, environment)
     diagnostics = list(flux.diagnostics)
     config_maps = {(r.namespace, r.name): r for r in flux.resources if r.kind == "ConfigMap"}
-    values: dict[str, str] | None = None
+    values: dict[str, str] = {}
     for resource in flux.resources:
         if not gitops.is_gitops(resource) or resource.kind != "Kustomization":
             continue
         model, _ = gitops.build_gitops(resource)
-        if not isinstance(model, gitops.FluxKustomization) or _normal(model.path) != _normal(environment.overlay):
+        if not isinstance(model, gitops.FluxKustomization) or not _covers(model.path, environment.overlay):
             continue
-        values = dict(values or {})
         for ref in model.substitute_from:
             source = config_maps.get((model.namespace, ref.name))
             if ref.kind == "ConfigMap" and source is not None:
@@ -140,11 +145,8 @@ def environment_variables(config: Config, environment: Environment) -> tuple[dic
         values.update(dict(model.substitute or ()))
     extra, problems = _vars_file(config, environment)
     diagnostics.extend(problems)
-    if extra:
-        values = {**(values or {}), **extra}
-    if values is not None:
-        values = {k: v for k, v in values.items() if VAR_NAME.match(k)}
-    return values, diagnostics
+    values.update(extra)
+    return {k: v for k, v in values.items() if VAR_NAME.match(k)}, diagnostics
 
 
 def load_environment(config: Config, environment: Environment, which: Which = shutil.which,
@@ -157,15 +159,15 @@ def load_environment(config: Config, environment: Environment, which: Which = sh
     rendered = render_overlay(overlay, environment.overlay, which, run)
     if rendered.text is None:
         return LoadedEnvironment(environment, rendered.stream_name, None, Loaded((), rendered.diagnostics, 1))
+    # Always strict, even when nothing defines variables: Flux would then apply `${VAR}` verbatim,
+    # which is just as wrong as an unset variable, so both are reported (YML011).
     variables, problems = environment_variables(config, environment)
-    text = rendered.text
-    if variables is not None:
-        substituted = substitute_stream(text, rendered.stream_name, variables)
-        text = substituted.text
-        problems.extend(substituted.diagnostics)
+    substituted = substitute_stream(rendered.text, rendered.stream_name, variables)
+    text = substituted.text
+    problems.extend(substituted.diagnostics)
     loaded = load_stream(text, rendered.stream_name, config.limits)
     index = SourceIndex.build(kustomization_sources(overlay, config.limits), config.root, config.limits) \
         if with_sources else SourceIndex({}, {})
     return LoadedEnvironment(environment, rendered.stream_name, text,
                              Loaded(loaded.resources, tuple(problems) + loaded.diagnostics, 1), index,
-                             tuple(sorted((variables or {}).items())))
+                             tuple(sorted(variables.items())))

@@ -7,11 +7,12 @@ import json
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from tierguard.cli.errors import UsageError
+from tierguard.config.model import Environment
 from tierguard.diagnostics import Diagnostic, Severity, exit_code_for, sorted_diagnostics
 from tierguard.flows.export import write_enterprise
 from tierguard.flows.model import FlowError, FlowRecord, SourceFormat
@@ -19,8 +20,14 @@ from tierguard.flows.read import read_flows
 from tierguard.flows.readers.base import ReadOptions
 from tierguard.flows.resolve import Resolver, Snapshot
 from tierguard.flows.source import InputError
-from tierguard.flows.store import (FlowStore, ImportReport, StoreError, StoreSummary, Talker,
-                                   open_store)
+from tierguard.flows.store import (
+    FlowStore,
+    ImportReport,
+    StoreError,
+    StoreSummary,
+    Talker,
+    open_store,
+)
 
 NAME = "flows"
 HELP = "Import recorded flow logs into the flow store, summarise it, or export normalized flows."
@@ -90,20 +97,32 @@ def store_location(args: argparse.Namespace) -> str:
     if not args.env:
         raise UsageError("give --store PATH or --env NAME (an environment with `flows:` in "
                          "tierguard.yaml)")
-    from tierguard.config.load import ConfigError, load_config
-
-    try:
-        config = load_config(Path(args.config) if args.config else None)
-        environment = config.environment(args.env)
-    except (ConfigError, FileNotFoundError) as exc:
-        raise UsageError(str(exc)) from None
-    except KeyError as exc:
-        raise UsageError(str(exc.args[0])) from None
+    root, environment = _environment(args)
     if not environment.flows:
         raise UsageError(f"environment {args.env!r} has no `flows:` store in tierguard.yaml")
     if environment.flows.startswith("s3://"):
         return environment.flows
-    return str(config.root / environment.flows)
+    return str(root / environment.flows)
+
+
+def _environment(args: argparse.Namespace) -> tuple[Path, Environment]:
+    from tierguard.config.load import ConfigError, load_config
+
+    try:
+        config = load_config(Path(args.config) if args.config else None)
+        return config.root, config.environment(args.env)
+    except (ConfigError, FileNotFoundError) as exc:
+        raise UsageError(str(exc)) from None
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+
+
+def _inventory_specs(args: argparse.Namespace) -> list[str]:
+    """--inventory, else the environment's `inventory` from tierguard.yaml (if any)."""
+    if args.inventory or args.store or not args.env:
+        return list(args.inventory)
+    root, environment = _environment(args)
+    return [str(root / environment.inventory)] if environment.inventory else []
 
 
 def _options(args: argparse.Namespace) -> ReadOptions:
@@ -117,7 +136,8 @@ def _import(args: argparse.Namespace) -> int:
     location = store_location(args)
     if location.startswith("s3://"):
         raise UsageError("import into a local store file; s3:// stores are read-only here")
-    resolver = _resolver(args.inventory) if args.inventory else None
+    specs = _inventory_specs(args)
+    resolver = _resolver(specs) if specs else None
     bar = ProgressBar(sys.stderr, _progress_enabled(args.progress))
     with FlowStore(Path(location)) as store:
         report = store.import_files(
@@ -183,7 +203,7 @@ def _summary(args: argparse.Namespace) -> int:
 def _when(ms: int | None) -> str:
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _talker_rows(talkers: Sequence[Talker]) -> list[tuple[str, ...]]:

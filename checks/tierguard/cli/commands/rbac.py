@@ -23,7 +23,7 @@ from tierguard.rbac.changes import SourcedResource
 from tierguard.rbac.flux import KustomizationId, check_flux_tenants
 from tierguard.rbac.identity import impersonate
 from tierguard.rbac.matrix import known_tiers, tier_matrix
-from tierguard.rbac.resources import parse_resource_arg
+from tierguard.rbac.resources import ResourceArg, parse_resource_arg
 from tierguard.rbac.tiers import CalicoSettings, TierRbacMode, decide, gettable_tiers
 from tierguard.rbac.who_can import who_can
 
@@ -52,6 +52,7 @@ def _add_request(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("verb", help="e.g. create, get, list, *")
     parser.add_argument("resource", help="resource[.group][/subresource], or a non-resource URL starting with /")
     parser.add_argument("name", nargs="?", default="", help="resource name")
+    parser.add_argument("--subresource", default="", help="subresource (same as RESOURCE/SUBRESOURCE)")
     parser.add_argument("-n", "--namespace", default="", help="namespace (default: cluster scope / all namespaces)")
     parser.add_argument("-A", "--all-namespaces", action="store_true", help="all namespaces (same as no -n)")
     parser.add_argument("--tier", action="append", default=[],
@@ -177,6 +178,10 @@ def _request(args: argparse.Namespace, user: str, groups: Sequence[str]) -> Requ
     except ValueError as error:
         raise _usage_error(str(error)) from None
     identity = impersonate(user, groups)
+    if args.subresource:
+        if target.subresource or not target.is_resource:
+            raise _usage_error("--subresource needs a RESOURCE without /SUBRESOURCE")
+        target = ResourceArg(target.resource, target.api_group, args.subresource)
     if not target.is_resource:
         return Request(identity, args.verb, path=target.path, resource_request=False)
     namespace = "" if args.all_namespaces else args.namespace
@@ -192,7 +197,7 @@ def _can_i(args: argparse.Namespace) -> int:
     if not args.quiet:
         print("yes" if decision.allowed else "no")
         if args.explain:
-            for line in render.explain(decision):
+            for line in render.explain(decision, index):
                 print(line)
             if decision.notes and request.verb in ("list", "watch") and not args.tier:
                 visible = gettable_tiers(index, request.user, known_tiers(index, tier_objects))

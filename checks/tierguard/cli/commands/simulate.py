@@ -8,12 +8,14 @@ Output (`--format jsonl`): one JSON object per input record, in input order, wit
 from __future__ import annotations
 
 import argparse
-import json
+import gzip
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
+
+import orjson
 
 from tierguard.cli.errors import UsageError
 from tierguard.diagnostics import Diagnostic, ExitCode, Severity, Span, exit_code_for
@@ -25,6 +27,7 @@ from tierguard.engine.simulate import (
     Probe,
     Query,
     ResultRenderer,
+    calico_line_query,
     evaluate_queries,
     parse_probes,
     query_from_flow,
@@ -32,8 +35,9 @@ from tierguard.engine.simulate import (
     summary,
     undeclared_named_ports,
 )
+from tierguard.engine.resolve import Resolver
 from tierguard.engine.topology import Topology
-from tierguard.flows.model import FlowError, FlowRecord, SourceFormat
+from tierguard.flows.model import FlowRecord
 from tierguard.flows.read import read_flows
 from tierguard.flows.source import InputError
 from tierguard.inventory.build import build_inventory
@@ -49,6 +53,8 @@ HELP = "Simulate flow logs or probes against the policies and an inventory (verd
 DEFAULT_VERSION = "3.32"
 _SET_KINDS = ("NetworkSet", "GlobalNetworkSet", "HostEndpoint")
 _PROBE_SUFFIXES = (".csv", ".yaml", ".yml")
+# Keys only Calico Enterprise records carry (Whisker JSON also has `reporter`, `source_name`).
+_CALICO_KEYS = frozenset({"source_type", "dest_type", "source_name_aggr", "dest_name_aggr"})
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -154,33 +160,67 @@ def is_probe_file(path: Path) -> bool:
     return not head.startswith((b"{", b"["))
 
 
-def _probe_queries(setup: Setup, path: Path, diagnostics: list[Diagnostic]) -> Iterator[Query]:
+def _probe_queries(resolver: Resolver, path: Path) -> Iterator[Query]:
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"{path}: cannot read probe file: {error}") from None
-    topology = setup.evaluator.topology
     for item in parse_probes(text, name):
         if isinstance(item, Probe):
-            yield query_from_probe(topology, item)
+            yield query_from_probe(resolver, item)
         else:
-            diagnostics.append(item)
             line = item.span.line if item.span is not None else 0
-            yield Query(name, line, "", "", None, item.message)
+            yield Query(name, line, "", "", None, item.message, malformed=True)
 
 
-def _flow_queries(setup: Setup, path: Path, diagnostics: list[Diagnostic]) -> Iterator[Query]:
-    topology = setup.evaluator.topology
+def _open_lines(path: Path) -> BinaryIO:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def _is_calico_lines(path: Path) -> bool:
+    """Calico Enterprise flow-log JSON lines (felix file or Elasticsearch documents)?"""
     try:
-        items = read_flows(str(path), None, dedupe=False)
-        for item in items:
+        with _open_lines(path) as handle:
+            for raw in handle:
+                if raw.strip():
+                    doc = orjson.loads(raw)
+                    break
+            else:
+                return False
+    except (OSError, EOFError, orjson.JSONDecodeError):
+        return False
+    if isinstance(doc, dict) and isinstance(doc.get("_source"), dict):
+        doc = doc["_source"]
+    return isinstance(doc, dict) and bool(_CALICO_KEYS & doc.keys())
+
+
+def _calico_queries(resolver: Resolver, path: Path) -> Iterator[Query]:
+    name = str(path)
+    with _open_lines(path) as handle:
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            try:
+                doc = orjson.loads(raw)
+            except orjson.JSONDecodeError as error:
+                yield Query(name, number, "", "", None, f"not valid JSON: {error}", malformed=True)
+                continue
+            yield calico_line_query(resolver, doc, name, number)
+
+
+def _flow_queries(resolver: Resolver, path: Path, diagnostics: list[Diagnostic]
+                  ) -> Iterator[Query]:
+    try:
+        for item in read_flows(str(path), None, dedupe=False):
             if isinstance(item, FlowRecord):
-                yield query_from_flow(topology, item)
-            elif isinstance(item, FlowError):
+                yield query_from_flow(resolver, item)
+            elif item.severity is Severity.ERROR:
+                yield Query(item.file, item.line, "", "", None, item.message, malformed=True)
+            else:
                 diagnostics.append(item.diagnostic)
-                if item.severity is Severity.ERROR:
-                    yield Query(item.file, item.line, "", "", None, item.message)
     except InputError as error:
         raise UsageError(str(error)) from None
 
@@ -189,16 +229,21 @@ def _queries(setup: Setup, flows: str, diagnostics: list[Diagnostic]) -> Iterato
     path = Path(flows)
     if not path.is_file():
         raise UsageError(f"{flows}: no such file")
+    resolver = Resolver(setup.evaluator.topology)
     if is_probe_file(path):
-        return _probe_queries(setup, path, diagnostics)
-    return _flow_queries(setup, path, diagnostics)
+        return _probe_queries(resolver, path)
+    if _is_calico_lines(path):
+        return _calico_queries(resolver, path)
+    return _flow_queries(resolver, path, diagnostics)
 
 
-def _unresolved_diagnostic(query: Query) -> Diagnostic:
-    code = codes.FLOW_MALFORMED if not query.source and not query.dest else codes.FLOW_UNRESOLVED
-    if "neither end is a Calico endpoint" in query.error:
-        code = codes.NO_CALICO_ENDPOINT
-    severity = Severity.ERROR if code == codes.FLOW_MALFORMED else Severity.WARNING
+def _record_diagnostic(query: Query) -> Diagnostic:
+    if query.malformed:
+        code, severity = codes.FLOW_MALFORMED, Severity.ERROR
+    elif "neither end is a Calico endpoint" in query.error:
+        code, severity = codes.NO_CALICO_ENDPOINT, Severity.WARNING
+    else:
+        code, severity = codes.FLOW_UNRESOLVED, Severity.WARNING
     return Diagnostic(code, severity, query.error, Span(query.file, query.line, 1))
 
 
@@ -232,10 +277,10 @@ def run(args: argparse.Namespace) -> int:
     setup = load_setup(args)
     diagnostics = list(setup.diagnostics)
     renderer = ResultRenderer(setup.evaluator, args.replace_preview)
-    stream: TextIO = sys.stdout
+    stream: BinaryIO = sys.stdout.buffer
     if args.output_file:
         try:
-            stream = open(args.output_file, "w", encoding="utf-8")  # noqa: SIM115
+            stream = open(args.output_file, "wb")  # noqa: SIM115
         except OSError as error:
             raise UsageError(f"{args.output_file}: {error.strerror or error}") from None
     collected: list[dict[str, object]] = []
@@ -244,23 +289,26 @@ def run(args: argparse.Namespace) -> int:
                                  args.replace_preview)
         for query, result in pairs:
             item = renderer.render(query, result)
-            if item.get("error") and (query.source or query.dest):
-                diagnostics.append(_unresolved_diagnostic(query))
+            if item.get("error"):
+                diagnostics.append(_record_diagnostic(query))
             if args.format == "jsonl":
-                stream.write(json.dumps(item, separators=(",", ":")) + "\n")
+                stream.write(orjson.dumps(item) + b"\n")
             elif args.format == "text":
-                stream.write(_text_line(item) + "\n")
+                stream.write(_text_line(item).encode() + b"\n")
             else:
                 collected.append(item)
         if args.format == "json":
-            json.dump({"calico_version": str(setup.evaluator.policy_set.version),
-                       "edition": setup.evaluator.policy_set.edition.value,
-                       "trace_format": setup.evaluator.trace_format.value,
-                       "results": collected, "summary": summary(collected)}, stream, indent=2)
-            stream.write("\n")
+            stream.write(orjson.dumps(
+                {"calico_version": str(setup.evaluator.policy_set.version),
+                 "edition": setup.evaluator.policy_set.edition.value,
+                 "trace_format": setup.evaluator.trace_format.value,
+                 "results": collected, "summary": summary(collected)},
+                option=orjson.OPT_INDENT_2) + b"\n")
     finally:
-        if stream is not sys.stdout:
+        if stream is not sys.stdout.buffer:
             stream.close()
+        else:
+            stream.flush()
     write_diagnostics(diagnostics, sys.stderr)
     # Unresolved records are reported in the output and as warnings; errors (unreadable or
     # malformed input, policies Calico would reject) make the exit code 1.

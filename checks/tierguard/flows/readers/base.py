@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from tierguard.flows import codes
 from tierguard.flows.common import FieldError
 from tierguard.flows.model import FlowError, FlowRecord
 from tierguard.flows.source import FlowInput, iter_lines, problem
 
-Item = Union[FlowRecord, FlowError]
+Item = FlowRecord | FlowError
 # A builder turns one parsed JSON object into a record plus warning messages (bad hit strings).
 Built = tuple[FlowRecord | None, list[str]]
 Builder = Callable[[dict[str, Any], str, int], Built]

@@ -10,12 +10,30 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tierguard.flows import codes
-from tierguard.flows.common import (FieldError, ce_labels, dash_empty, endpoint_type, integer,
-                                    ip_or_none, parse_hits, port_or_none, protocol, text,
-                                    unix_seconds_ms)
+from tierguard.flows.common import (
+    FieldError,
+    ce_labels,
+    dash_empty,
+    endpoint_type,
+    integer,
+    ip_or_none,
+    parse_hits,
+    port_or_none,
+    protocol,
+    text,
+    unix_seconds_ms,
+)
 from tierguard.flows.hits import HitError, parse_hit
-from tierguard.flows.model import (Action, Counts, EndpointType, FlowRecord, Peer, Reporter, ServiceRef,
-                                   SourceFormat)
+from tierguard.flows.model import (
+    Action,
+    Counts,
+    EndpointType,
+    FlowRecord,
+    Peer,
+    Reporter,
+    ServiceRef,
+    SourceFormat,
+)
 from tierguard.flows.readers.base import Built, Item, ReadOptions, json_lines
 from tierguard.flows.source import FlowInput
 

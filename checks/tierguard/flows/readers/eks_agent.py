@@ -15,12 +15,19 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tierguard.flows import codes
 from tierguard.flows.common import FieldError, ip_or_none, port_or_none, protocol, rfc3339_ms
-from tierguard.flows.model import (Action, Counts, EndpointType, FlowRecord, Peer, Reporter,
-                                   SourceFormat)
+from tierguard.flows.model import (
+    Action,
+    Counts,
+    EndpointType,
+    FlowRecord,
+    Peer,
+    Reporter,
+    SourceFormat,
+)
 from tierguard.flows.readers.base import Item, ReadOptions
 from tierguard.flows.source import FlowInput, iter_lines, problem
 
@@ -66,7 +73,7 @@ def read(source: FlowInput, options: ReadOptions) -> Iterator[Item]:
     if untimed:
         yield problem(codes.MISSING_TIME, source.label, 0,
                       f"{untimed} records carry no timestamp; using "
-                      f"{datetime.fromtimestamp(fallback / 1000, tz=timezone.utc):%Y-%m-%dT%H:%M:%SZ}")
+                      f"{datetime.fromtimestamp(fallback / 1000, tz=UTC):%Y-%m-%dT%H:%M:%SZ}")
     if housekeeping:
         yield problem(codes.SKIPPED_EVENTS, source.label, 0,
                       f"{housekeeping} EXPIRED/DELETED events counted and skipped")

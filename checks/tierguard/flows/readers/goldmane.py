@@ -7,15 +7,36 @@ missing namespace means a global peer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from tierguard.flows import codes
-from tierguard.flows.common import (FieldError, dash_empty, integer, labels_from, port_or_none,
-                                    protocol, text, unix_seconds_ms)
+from tierguard.flows.common import (
+    FieldError,
+    dash_empty,
+    integer,
+    labels_from,
+    port_or_none,
+    protocol,
+    text,
+    unix_seconds_ms,
+)
 from tierguard.flows.hits import PROFILE_TIER, format_hit_b
-from tierguard.flows.model import (END_OF_TIER, Action, Counts, EndpointType, FlowRecord,
-                                   HitAction, HitFormat, HitKind, Peer, PolicyHit, Reporter,
-                                   ServiceRef, SourceFormat)
+from tierguard.flows.model import (
+    END_OF_TIER,
+    Action,
+    Counts,
+    EndpointType,
+    FlowRecord,
+    HitAction,
+    HitFormat,
+    HitKind,
+    Peer,
+    PolicyHit,
+    Reporter,
+    ServiceRef,
+    SourceFormat,
+)
 from tierguard.flows.readers.base import Built, Item, ReadOptions, json_lines
 from tierguard.flows.source import FlowInput
 
@@ -147,6 +168,4 @@ def hit(entry: object, field: str, enums: EnumPair) -> PolicyHit:
                        name=text(named.get("name"), f"{field}.name"),
                        action=action, rule_index=rule_index, raw="",
                        format=HitFormat.EXPLICIT_KIND)
-    from dataclasses import replace
-
     return replace(result, raw=format_hit_b(result))

@@ -12,11 +12,29 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tierguard.flows import codes
-from tierguard.flows.common import (FieldError, ip_or_none, network_aggr, port_or_none, protocol,
-                                    rfc3339_ms, text)
-from tierguard.flows.model import (Action, Counts, EndpointType, FlowRecord, HitAction,
-                                   HitFormat, HitKind, Peer, PolicyHit, Reporter, ServiceRef,
-                                   SourceFormat)
+from tierguard.flows.common import (
+    FieldError,
+    ip_or_none,
+    network_aggr,
+    port_or_none,
+    protocol,
+    rfc3339_ms,
+    text,
+)
+from tierguard.flows.model import (
+    Action,
+    Counts,
+    EndpointType,
+    FlowRecord,
+    HitAction,
+    HitFormat,
+    HitKind,
+    Peer,
+    PolicyHit,
+    Reporter,
+    ServiceRef,
+    SourceFormat,
+)
 from tierguard.flows.readers.base import Built, Item, ReadOptions, json_lines
 from tierguard.flows.source import FlowInput, problem
 
@@ -135,7 +153,7 @@ def _hits(flow: Mapping[str, Any]) -> tuple[PolicyHit, ...]:
             label = kind.value if kind is not HitKind.OTHER else str(policy.get("kind", "other"))
             raw = f"{index}||{label}:{scope}{name}|{action.value}|-2"
             result.append(PolicyHit(index=index, tier="", kind=kind,
-                                    namespace=namespace if kind.namespaced else namespace,
+                                    namespace=namespace,
                                     name=name, action=action, rule_index=-2, raw=raw,
                                     format=HitFormat.EXPLICIT_KIND))
     return tuple(result)

@@ -11,9 +11,16 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from tierguard.flows import codes
-from tierguard.flows.common import (FieldError, integer, ip_or_none, port_or_none, protocol)
-from tierguard.flows.model import (Action, Counts, EndpointType, FlowRecord, Peer, Reporter,
-                                   SourceFormat)
+from tierguard.flows.common import FieldError, integer, ip_or_none, port_or_none, protocol
+from tierguard.flows.model import (
+    Action,
+    Counts,
+    EndpointType,
+    FlowRecord,
+    Peer,
+    Reporter,
+    SourceFormat,
+)
 from tierguard.flows.readers.base import Item, ReadOptions
 from tierguard.flows.source import FlowInput, iter_lines, problem
 

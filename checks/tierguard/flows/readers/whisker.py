@@ -13,10 +13,19 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tierguard.flows import codes
-from tierguard.flows.common import (FieldError, integer, port_or_none, protocol, rfc3339_ms, text)
+from tierguard.flows.common import FieldError, integer, port_or_none, protocol, rfc3339_ms, text
 from tierguard.flows.hits import format_hit_b
-from tierguard.flows.model import (Action, Counts, EndpointType, FlowRecord, HitAction, HitKind,
-                                   Peer, Reporter, SourceFormat)
+from tierguard.flows.model import (
+    Action,
+    Counts,
+    EndpointType,
+    FlowRecord,
+    HitAction,
+    HitKind,
+    Peer,
+    Reporter,
+    SourceFormat,
+)
 from tierguard.flows.readers.base import Built, Item, ReadOptions, build_one
 from tierguard.flows.readers.goldmane import EnumPair, hits, lookup
 from tierguard.flows.source import FlowInput, iter_lines, problem, read_text

@@ -1,0 +1,116 @@
+"""Memo keys for side results: what of a packet a chain of rules can possibly observe.
+
+Two packets whose keys are equal get the same verdict and trace from a chain, so the walk runs
+once per key instead of once per flow. A key holds, per end of the connection, which of the
+chain's selectors the address matches, which of its CIDR lists contain the address, and the
+exact address only where a Service rule needs it (calico-semantics §3.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tierguard.engine.ir import CompiledRule, Direction, EntityMatch, IPNetwork
+from tierguard.engine.match import RuleMatcher
+from tierguard.engine.packet import Packet, Peer
+from tierguard.inventory.model import IPAddress
+from tierguard.selector import Selector
+
+Nets = tuple[IPNetwork, ...]
+
+
+class NetsIndex:
+    """Every distinct nets/notNets list of a policy set; an address maps to a membership bitmask."""
+
+    def __init__(self, rules: Iterable[CompiledRule]) -> None:
+        self.ids: dict[Nets, int] = {}
+        for rule in rules:
+            for side in (rule.source, rule.destination):
+                for nets in (side.nets, side.not_nets):
+                    if nets is not None and nets not in self.ids:
+                        self.ids[nets] = len(self.ids)
+        self._lists = list(self.ids)
+        self._bits: dict[IPAddress, int] = {}
+
+    def mask(self, sides: Iterable[EntityMatch]) -> int:
+        bits = 0
+        for side in sides:
+            for nets in (side.nets, side.not_nets):
+                if nets is not None:
+                    bits |= 1 << self.ids[nets]
+        return bits
+
+    def bits(self, ip: IPAddress) -> int:
+        found = self._bits.get(ip)
+        if found is None:
+            found = 0
+            for i, nets in enumerate(self._lists):
+                if any(n.version == ip.version and ip in n for n in nets):
+                    found |= 1 << i
+            self._bits[ip] = found
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFacts:
+    """What a chain's rules look at, on the peer's and on the local endpoint's side."""
+
+    peer_selectors: tuple[Selector, ...]
+    peer_nets: int  # NetsIndex mask
+    peer_named_ports: bool  # named ports depend on the owners' declared ports
+    peer_exact: bool  # Service rules depend on the exact address
+    local_nets: int
+    local_exact: bool
+
+
+def _has_named_ports(side: EntityMatch) -> bool:
+    return any(m is not None and bool(m.names) for m in (side.ports, side.not_ports))
+
+
+def key_facts(rules: list[CompiledRule], direction: Direction, index: NetsIndex) -> KeyFacts:
+    ingress = direction is Direction.INGRESS
+    peer_sides = [r.source if ingress else r.destination for r in rules]
+    local_sides = [r.destination if ingress else r.source for r in rules]
+    selectors: dict[int, Selector] = {}
+    for side in peer_sides:
+        for sel in (side.selector, side.not_selector):
+            if sel is not None:
+                selectors.setdefault(id(sel), sel)
+    return KeyFacts(tuple(selectors.values()), index.mask(peer_sides),
+                    any(_has_named_ports(s) for s in peer_sides),
+                    any(s.service is not None for s in peer_sides), index.mask(local_sides),
+                    any(s.service is not None for s in local_sides))
+
+
+class SideKeys:
+    """Builds memo keys; caches selector signatures per (chain, peer identity)."""
+
+    def __init__(self, matcher: RuleMatcher, index: NetsIndex) -> None:
+        self.matcher = matcher
+        self.index = index
+        self._signatures: dict[tuple[int, int], tuple[bool, ...]] = {}
+
+    def _nets(self, peer: Peer, mask: int) -> int:
+        if not mask:
+            return 0
+        return -1 if peer.ip is None else self.index.bits(peer.ip) & mask
+
+    def _signature(self, chain_id: int, facts: KeyFacts, peer: Peer) -> tuple[bool, ...]:
+        key = (chain_id, peer.ident)
+        found = self._signatures.get(key)
+        if found is None:
+            matches = self.matcher.peer_matches
+            found = self._signatures[key] = tuple(matches(s, peer) for s in facts.peer_selectors)
+        return found
+
+    def key(self, chain_id: int, facts: KeyFacts, local: Peer, peer: Peer,
+            pkt: Packet) -> tuple[object, ...]:
+        if facts.peer_exact:
+            peer_part: object = (peer.ident, peer.ip)
+        else:
+            peer_part = (self._signature(chain_id, facts, peer), self._nets(peer, facts.peer_nets),
+                         peer.ident if facts.peer_named_ports else 0)
+        local_part = local.ip if facts.local_exact else self._nets(local, facts.local_nets)
+        return (chain_id, local.ident, local_part, peer_part, pkt.protocol, pkt.dst_port,
+                pkt.src_port, pkt.ip_version, pkt.icmp_type, pkt.icmp_code)
