@@ -5,6 +5,7 @@ throughput, peak memory (ru_maxrss of this process, which includes DuckDB) and q
 
     .venv/bin/python benchmarks/bench_flows.py --records 1000000
     .venv/bin/python benchmarks/bench_flows.py --records 100000 --records 1000000
+    .venv/bin/python benchmarks/bench_flows.py --records 1000000 --prefill 9   # 10x store
 """
 
 from __future__ import annotations
@@ -99,7 +100,39 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(count: int, files: int, workdir: Path) -> None:
+def prefill(store: FlowStore, count: int, factor: int) -> None:
+    """Make the store look as if it already held `factor` times `count` records: that many
+    dedupe hashes in `seen`, and `factor` times the aggregate rows a `count` import creates
+    (the same 2,000 flow keys, 42 hours per 1,000,000 records), in hours before the real data."""
+    con = store.connection
+    con.execute(f"INSERT INTO seen SELECT hash(i, 'prefill'), {BASE_TIME * 1000} - i "
+                f"FROM range({factor * count}) t(i)")
+    rows = factor * KEYS * max(1, count * 300 // KEYS // 3600)
+    con.execute(f"""
+        INSERT INTO flows BY NAME SELECT hash(i % {KEYS}, 'prefill-key') AS key_hash,
+            ({BASE_TIME * 1000} // 3600000 - 1 - i // {KEYS}) * 3600000 AS bucket_ms,
+            'wep' AS src_type, 'default' AS src_namespace, '' AS src_name,
+            'app' || (i % {KEYS} % 12) || '-6b8c7d9f4b-*' AS src_name_aggr, NULL AS src_ip,
+            ['app=app' || (i % {KEYS} % 12)] AS src_labels, '' AS src_workload, '' AS src_resolved_by,
+            'wep' AS dst_type, 'default' AS dst_namespace, '' AS dst_name,
+            'svc' || (i % {KEYS} % 12) || '-5d9b6c7f8d-*' AS dst_name_aggr, NULL AS dst_ip,
+            ['app=svc' || (i % {KEYS} % 12)] AS dst_labels, '' AS dst_workload, '' AS dst_resolved_by,
+            3550 + i % {KEYS} % 14 AS dest_port, 6 AS proto_num, 'tcp' AS proto_name,
+            CASE WHEN i % {KEYS} % 2 = 0 THEN 'src' ELSE 'dst' END AS reporter,
+            CASE WHEN i % {KEYS} % 17 = 0 THEN 'deny' ELSE 'allow' END AS action,
+            ['0|default|np:default/p' || (i % {KEYS}) || '|allow|0'] AS enforced,
+            ['0|default|np:default/p' || (i % {KEYS}) || '|allow|0'] AS pending,
+            'default' AS svc_namespace, 'svc' || (i % {KEYS} % 12) AS svc_name, 'grpc' AS svc_port_name,
+            3550 AS svc_port, 'calico-enterprise' AS source_format,
+            bucket_ms AS first_seen_ms, bucket_ms + 3600000 AS last_seen_ms, 12 AS records,
+            24 AS num_flows, 600 AS packets_in, 700 AS packets_out, 36000 AS bytes_in,
+            48000 AS bytes_out
+        FROM range({rows}) t(i)""")
+    print(f"prefill: store already holds {factor * count:,} record hashes and {rows:,} "
+          "aggregate rows")
+
+
+def run(count: int, files: int, workdir: Path, factor: int) -> None:
     started = time.perf_counter()
     paths = generate(workdir, count, files)
     size = sum(p.stat().st_size for p in paths)
@@ -108,6 +141,8 @@ def run(count: int, files: int, workdir: Path) -> None:
     store_path = workdir / f"store-{count}.duckdb"
     store_path.unlink(missing_ok=True)
     with FlowStore(store_path, read_only=False) as store:
+        if factor:
+            prefill(store, count, factor)
         load_before = os.getloadavg()[0]
         t0, cpu0 = time.perf_counter(), cpu_seconds()
         report = store.import_files([str(p) for p in paths])
@@ -144,11 +179,14 @@ def main() -> int:
     parser.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(),
                                                           "tierguard-bench-flows"))
     parser.add_argument("--clean", action="store_true", help="delete the workdir afterwards")
+    parser.add_argument("--prefill", type=int, default=0, metavar="K",
+                        help="first make the store look like it holds K times the input "
+                             "(measures import and queries against a (K+1)x larger store)")
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     for count in args.records or [1_000_000]:
-        run(count, args.files, workdir)
+        run(count, args.files, workdir, args.prefill)
     if args.clean:
         shutil.rmtree(workdir)
     return 0

@@ -10,6 +10,7 @@ from tierguard.engine.ir import (
     Action,
     CompiledRule,
     Direction,
+    Edition,
     EntityMatch,
     PolicyKind,
     PortMatch,
@@ -186,3 +187,16 @@ def test_kinds_outside_their_versions_are_ignored(api: str, kind: str, extra: st
         f"  subject: {{namespaces: {{}}}}\n" + (f"  {fields}\n" if fields else ""), version)
     assert policy_set.policies == ()
     assert [(d.code, d.message, d.span.line if d.span else 0) for d in diagnostics] == [("ENG652", message, 3)]
+
+
+def test_enterprise_converts_admin_kinds_whatever_the_version_number() -> None:
+
+    policy = only_policy(ANP, "3.21", Edition.ENTERPRISE)
+    assert (policy.tier, policy.name) == ("adminnetworkpolicy", "kanp.adminnetworkpolicy.sensitive")
+    policy_set, diagnostics = compile_text("""\
+        apiVersion: policy.networking.k8s.io/v1alpha2
+        kind: ClusterNetworkPolicy
+        metadata: {name: x}
+        spec: {tier: Admin, priority: 1, subject: {namespaces: {}}}
+        """, "3.21", Edition.ENTERPRISE)
+    assert policy_set.policies == () and [d.code for d in diagnostics] == ["ENG652"]

@@ -191,3 +191,35 @@ def test_staged_kubernetes_network_policy() -> None:
         "(projectcalico.org/orchestrator == 'k8s' && app == 'db') && projectcalico.org/namespace == 'app'")
     assert (deleted.staged_action, deleted.ingress, deleted.types) == (
         StagedAction.DELETE, (), frozenset({Direction.INGRESS}))
+
+
+def test_label_selector_the_api_server_rejects() -> None:
+    policy_set, diagnostics = compile_text("""\
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: p, namespace: app}
+        spec:
+          podSelector:
+            matchExpressions: [{key: tier, operator: In}]
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: q, namespace: app}
+        spec:
+          podSelector: {}
+          ingress:
+          - from: [{namespaceSelector: {matchExpressions: [{key: team, operator: Exists, values: [a]}]}}]
+          - from: [{podSelector: {matchLabels: {app: web}}}]
+        """)
+    assert [p.name for p in policy_set.policies] == ["q"]
+    assert [(r.index, str(r.source.selector)) for r in policy_set.policies[0].ingress] == [
+        (0, canonical("(projectcalico.org/namespace == 'app') && "
+                      "(projectcalico.org/orchestrator == 'k8s' && app == 'web')"))]
+    assert [(d.code, d.field_path, d.message) for d in diagnostics] == [
+        ("ENG650", "spec.podSelector.matchExpressions[0]",
+         ("spec.podSelector.matchExpressions[0]: operator In needs at least one value; Calico would reject "
+          "this policy, so it is left out of the simulation")),
+        ("ENG653", "spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values",
+         ("spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values: operator Exists takes no "
+          "values; Calico drops this rule")),
+    ]

@@ -43,9 +43,13 @@ def k8s_matches(match_labels: dict[str, str], expressions: list[tuple[str, str, 
 @given(LABELS, EXPRESSIONS, LABELS)
 def test_k8s_label_selector_conversion_agrees_with_kubernetes(
         match_labels: dict[str, str], expressions: list[tuple[str, str, list[str]]], labels: dict[str, str]) -> None:
-    namespace_text = k8s_label_selector_text(sorted(match_labels.items()), expressions, pods=False)
+    plain: dict[str, object] = {
+        "matchLabels": match_labels,
+        "matchExpressions": [{"key": k, "operator": o, "values": v if o in ("In", "NotIn") else []}
+                             for k, o, v in expressions]}
+    namespace_text = k8s_label_selector_text(plain, pods=False)
     assert parse(namespace_text).matches(labels) is k8s_matches(match_labels, expressions, labels)
-    pod_text = k8s_label_selector_text(sorted(match_labels.items()), expressions, pods=True)
+    pod_text = k8s_label_selector_text(plain, pods=True)
     with_orchestrator = {**labels, "projectcalico.org/orchestrator": "k8s"}
     assert parse(pod_text).matches(with_orchestrator) is k8s_matches(match_labels, expressions, labels)
     assert not parse(pod_text).matches(labels)  # pods only: never matches without the orchestrator label

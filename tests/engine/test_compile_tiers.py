@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from compile_fixtures import compile_text
 from tierguard.engine.compile import builtin_tiers, profile, profiles_for
-from tierguard.engine.ir import Action, CalicoVersion, CompiledProfile, CompiledRule, CompiledTier
+from tierguard.engine.ir import (
+    Action,
+    CalicoVersion,
+    CompiledProfile,
+    CompiledRule,
+    CompiledTier,
+    Edition,
+)
 from tierguard.inventory.model import Endpoint, EndpointKind
 
 
@@ -100,3 +107,32 @@ def test_profiles() -> None:
     assert profiles_for(pod) == (CompiledProfile("kns.app", ALLOW_ALL, ALLOW_ALL), CompiledProfile("ksa.app.api"))
     bare_hep = Endpoint(EndpointKind.HOST, "eth0", "", {})
     assert profiles_for(bare_hep) == ()
+
+
+def test_enterprise_builtin_tiers_do_not_depend_on_the_version_number() -> None:
+    tiers = builtin_tiers(CalicoVersion.parse("3.21"), Edition.ENTERPRISE)
+    assert [(t.name, t.order, t.default_action) for t in tiers] == [
+        ("default", 1_000_000.0, Action.DENY), ("adminnetworkpolicy", 1_000.0, Action.PASS),
+        ("baselineadminnetworkpolicy", 10_000_000.0, Action.PASS)]
+
+
+@pytest.mark.parametrize("version,edition,tier,known", [
+    ("3.31", Edition.OSS, "allow-tigera", True),
+    ("3.31", Edition.OSS, "calico-system", False),
+    ("3.32", Edition.OSS, "calico-system", True),
+    ("3.32", Edition.OSS, "allow-tigera", False),
+    ("3.21", Edition.ENTERPRISE, "allow-tigera", True),
+])
+def test_operator_system_tier_is_known_only_under_its_versioned_name(version: str, edition: Edition, tier: str,
+                                                                     known: bool) -> None:
+    policy_set, diagnostics = compile_text(f"""\
+        apiVersion: projectcalico.org/v3
+        kind: GlobalNetworkPolicy
+        metadata: {{name: {tier}.p}}
+        spec: {{tier: {tier}}}
+        """, version, edition)
+    found = [t for t in policy_set.tiers if t.name == tier]
+    assert len(found) == 1 and found[0].defined is known
+    assert [d.code for d in diagnostics] == ([] if known else ["ENG651"])
+    if known:
+        assert (found[0].order, found[0].default_action) == (100.0, Action.DENY)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tierguard.flows import FlowError, FlowRecord, read_flows
 from tierguard.flows.readers.base import ReadOptions
 

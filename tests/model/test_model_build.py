@@ -396,3 +396,22 @@ def test_modelled_kinds_table() -> None:
         "StagedKubernetesNetworkPolicy", "Tier", "NetworkSet", "GlobalNetworkSet", "HostEndpoint",
         "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"}
     assert len(MODELLED_KINDS) == 13
+
+
+def test_span_inside_selector_scalars() -> None:
+    model, diagnostics = build("""\
+        apiVersion: projectcalico.org/v3
+        kind: GlobalNetworkPolicy
+        metadata: {name: p}
+        spec:
+          selector: 'app == "web"'
+          serviceAccountSelector: >
+            role == 'api'
+        """)
+    assert diagnostics == [] and isinstance(model, CalicoPolicy)
+    assert model.selector is not None and model.selector.style == "'"
+    inside = model.selector.span_at(7, 5)  # the quoted "web" starts 7 characters into the value
+    assert (inside.line, inside.col, inside.end_col) == (5, 21, 26)
+    folded = model.service_account_selector
+    assert folded is not None and folded.style == ">"
+    assert (folded.span_at(8).line, folded.span_at(8).col) == (folded.span.line, folded.span.col)

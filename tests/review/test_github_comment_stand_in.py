@@ -16,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from tierguard.cli.main import main
 from tierguard.review.github_comment import CommentTarget, GitHubError, upsert
 from tierguard.review.report_markdown import MARKER
@@ -53,7 +52,7 @@ def _handler(state: StandInState) -> type[BaseHTTPRequestHandler]:
             state.requests.append((self.command, self.path, self.headers.get("Authorization", ""), body))
             return body
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             self._record()
             if state.refuse:
                 return self._reply(state.refuse, {"message": "Resource not accessible by integration"})
@@ -70,7 +69,7 @@ def _handler(state: StandInState) -> type[BaseHTTPRequestHandler]:
                         'rel="next"')
             return self._reply(200, items, link)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = json.loads(self._record())
             if state.refuse:
                 return self._reply(state.refuse, {"message": "Resource not accessible by integration"})
@@ -82,7 +81,7 @@ def _handler(state: StandInState) -> type[BaseHTTPRequestHandler]:
             state.comments.append(comment)
             return self._reply(201, comment)
 
-        def do_PATCH(self) -> None:  # noqa: N802
+        def do_PATCH(self) -> None:
             body = json.loads(self._record())
             match = re.fullmatch(r"/repos/acme/policies/issues/comments/(\d+)", self.path)
             found = [c for c in state.comments if match and c["id"] == int(match.group(1))]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from review_repo import ALICE, commit_all, git, make_repo
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from review_repo import commit_all, git
 from tierguard.cli.main import main
 from tierguard.review.example import copy_example

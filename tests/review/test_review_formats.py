@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sarif_kit.validate import validation_errors
-
 from tierguard.diagnostics import Diagnostic, Severity, Span
 from tierguard.review import (
     escape,
@@ -23,6 +22,7 @@ from tierguard.review import (
 from tierguard.review.gate import environment_gate, overall_gate
 from tierguard.review.model import (
     Acknowledgement,
+    ConnTestResult,
     EnvironmentReview,
     Finding,
     FindingStatus,
@@ -34,7 +34,6 @@ from tierguard.review.model import (
     ReviewResult,
     RuleLocation,
     StagedImpact,
-    ConnTestResult,
     Verdict,
 )
 
@@ -91,10 +90,10 @@ def test_every_gate_reason_appears_in_every_output() -> None:
     result = _result()
     outputs = {"text": report_text.render(result), "markdown": report_markdown.render(result),
                "json": report_json.render(result), "sarif": report_sarif.render(result),
-               "summary": report_summary.render(result)}
+               "summary": report_summary.render(result), "junit": report_junit.render(result)}
     for name, text in outputs.items():
         for marker in ("5432", "db is private", "may not update GlobalNetworkPolicy x", "CAL201"):
-            plain = text.replace("&#40;", "(").replace("&#41;", ")")
+            plain = text.replace("&#40;", "(").replace("&#41;", ")").replace("&#39;", "'").replace("&apos;", "'")
             assert marker in plain, (name, marker)
     assert json.loads(outputs["json"])["gate"]["passed"] is False
 
@@ -139,8 +138,12 @@ def test_sarif_is_valid_and_located_at_the_responsible_rule() -> None:
 
 def test_junit_reports_connectivity_tests() -> None:
     root = ET.fromstring(report_junit.render(_result()))
-    assert (root.get("tests"), root.get("failures")) == ("2", "1")
-    cases = root.findall("testsuite/testcase")
+    assert (root.get("tests"), root.get("failures")) == ("3", "2")
+    gate = root.find("testsuite[@name='tierguard.gate']/testcase/failure")
+    assert gate is not None and gate.text is not None
+    assert [line.split(":")[0] for line in gate.text.splitlines()] == [
+        "newly-denied", "test-failed", "unauthorized", "new-findings"]
+    cases = root.findall("testsuite[@name='connectivity.prod']/testcase")
     assert [(c.get("name"), c.find("failure") is not None) for c in cases] == [
         ("db is private", True), ("web reaches api", False)]
     failure = cases[0].find("failure")

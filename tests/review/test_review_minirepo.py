@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from review_repo import ALICE, SAM, commit_all, git, make_repo, write_files
 from tierguard.cli.main import main
 

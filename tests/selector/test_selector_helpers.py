@@ -344,3 +344,24 @@ def test_selector_cache_shares_selectors_and_errors() -> None:
             cache.parse("app = 'web'")
         assert (caught.value.column, caught.value.reason) == (4, "expected '==', found a single '='")
     assert len(cache) == 3
+
+
+def test_deepest_accepted_selector_evaluates_and_prints() -> None:
+    # 100 parenthesised levels, each adding a negation and an && or || node: the deepest tree
+    # the parser accepts must still compile, evaluate and print without exhausting the stack.
+    text = "has(x)"
+    for level in range(100):
+        text = f"!(has(l{level}) {'&&' if level % 2 else '||'} {text})"
+    selector = parse(text)
+    assert str(parse(str(selector))) == str(selector)
+    labels = {f"l{level}": "" for level in range(0, 100, 3)}
+    assert selector.matches(labels) is selector.root.evaluate(labels)
+    assert selector.matches({}) is selector.root.evaluate({})
+
+
+def test_huge_selectors_compile_through_closures() -> None:
+    text = " && ".join(f"a{i} == 'x'" for i in range(600)) + " || has(z)"
+    selector = parse(text)
+    assert selector.matches({f"a{i}": "x" for i in range(600)})
+    assert not selector.matches({f"a{i}": "x" for i in range(599)})
+    assert selector.matches({"z": ""})

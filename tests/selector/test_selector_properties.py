@@ -137,10 +137,12 @@ def spell(draw: st.DrawFn, node: Node, operation: bool) -> str:
         text = f"{node.label}{before}{spelling}{ws()}{_quote(draw, node.value)}"
     else:
         spelling = draw(st.sampled_from(_OPERATOR_SPELLINGS[node.op]))
-        values = list(node.values) + draw(st.lists(st.sampled_from(node.values), max_size=2)
-                                          if node.values else st.just([]))
+        repeats: list[str] = (draw(st.lists(st.sampled_from(node.values), max_size=2))
+                              if node.values else [])
+        values = list(node.values) + repeats
         items = f"{ws()},{ws()}".join(_quote(draw, v) for v in draw(st.permutations(values)))
-        trailing = "," if values and draw(st.booleans()) else ""
+        comma: bool = draw(st.booleans())
+        trailing = "," if values and comma else ""
         text = (f"{node.label}{draw(SOME_WHITESPACE)}{spelling}{ws()}"
                 f"{{{ws()}{items}{trailing}{ws()}}}")
     decoration = draw(st.sampled_from(["", "parens", "double-not"]))

@@ -61,17 +61,32 @@ _CALICO_KINDS = {
 # --- tiers ------------------------------------------------------------------------------------
 
 
-def builtin_tiers(version: CalicoVersion) -> tuple[CompiledTier, ...]:
-    """Tiers Calico creates itself, per version (§1.5). `default` exists in every version."""
+def builtin_tiers(version: CalicoVersion, edition: Edition = Edition.OSS) -> tuple[CompiledTier, ...]:
+    """Tiers Calico creates itself (§1.5). `default` exists in every version.
+
+    Calico Enterprise (code of early 2025) has the admin tiers of OSS 3.30-3.31 whatever the
+    version number, since Enterprise numbers its releases differently.
+    """
     tiers = [CompiledTier(DEFAULT_TIER, DEFAULT_TIER_ORDER, Action.DENY)]
-    if version >= _V3_32:
+    if edition is Edition.OSS and version >= _V3_32:
         tiers.append(CompiledTier("kube-admin", 1_000.0, Action.PASS))
         tiers.append(CompiledTier("kube-baseline", 10_000_000.0, Action.PASS))
-    elif version >= _V3_29:
+    elif edition is Edition.ENTERPRISE or version >= _V3_29:
         tiers.append(CompiledTier("adminnetworkpolicy", 1_000.0, Action.PASS))
-        if version >= _V3_30:
+        if edition is Edition.ENTERPRISE or version >= _V3_30:
             tiers.append(CompiledTier("baselineadminnetworkpolicy", 10_000_000.0, Action.PASS))
     return tuple(tiers)
+
+
+def operator_tier(name: str, version: CalicoVersion, edition: Edition) -> CompiledTier | None:
+    """The operator-managed system tier (`allow-tigera`, renamed `calico-system` in OSS 3.32).
+
+    It exists in every operator install but is not a Calico built-in; it is added only when a
+    policy uses it. Its order is not documented (commonly 100, calico-semantics §1.5,
+    UNCONFIRMED); its defaultAction is the Tier default, Deny.
+    """
+    expected = "calico-system" if edition is Edition.OSS and version >= _V3_32 else "allow-tigera"
+    return CompiledTier(name, 100.0, Action.DENY) if name == expected else None
 
 
 def compile_tier(tier: Tier) -> CompiledTier:
@@ -138,14 +153,18 @@ def compile_calico_policy(policy: CalicoPolicy) -> CompiledPolicy:
 
 def _unsupported_reason(kind: str, version: CalicoVersion, edition: Edition) -> str | None:
     """Why a kind has no effect in this Calico version and edition, or None if it has one."""
-    oss = edition is Edition.OSS
+    if edition is Edition.ENTERPRISE:
+        # Enterprise (early 2025) converts ANP/BANP like OSS 3.30-3.31 and always had staged kinds.
+        if kind == "ClusterNetworkPolicy":
+            return "ClusterNetworkPolicy is converted only by Calico Open Source 3.32 and later"
+        return None
     if kind == "AdminNetworkPolicy" and not (_V3_29 <= version < _V3_32):
         return f"AdminNetworkPolicy is converted only by Calico 3.29-3.31, not {version}"
     if kind == "BaselineAdminNetworkPolicy" and not (_V3_30 <= version < _V3_32):
         return f"BaselineAdminNetworkPolicy is converted only by Calico 3.30-3.31, not {version}"
     if kind == "ClusterNetworkPolicy" and version < _V3_32:
         return f"ClusterNetworkPolicy is converted only by Calico 3.32 and later, not {version}"
-    if kind.startswith("Staged") and oss and version < _V3_30:
+    if kind.startswith("Staged") and version < _V3_30:
         return f"staged policies exist in Calico Open Source only from 3.30, not {version}"
     return None
 
@@ -182,12 +201,17 @@ def compile_policy(policy: PolicyModel, version: CalicoVersion, edition: Edition
 
 
 def _tiers(defined: Iterable[Tier], policies: Iterable[CompiledPolicy], version: CalicoVersion,
-           diagnostics: list[Diagnostic], spans: dict[int, Span | None]) -> tuple[CompiledTier, ...]:
-    tiers: dict[str, CompiledTier] = {tier.name: tier for tier in builtin_tiers(version)}
+           edition: Edition, diagnostics: list[Diagnostic], spans: dict[int, Span | None]
+           ) -> tuple[CompiledTier, ...]:
+    tiers: dict[str, CompiledTier] = {tier.name: tier for tier in builtin_tiers(version, edition)}
     for tier in defined:
         tiers[tier.name] = compile_tier(tier)  # a Tier object in the repository wins
     for policy in policies:
         if policy.tier in tiers and tiers[policy.tier].defined:
+            continue
+        system = operator_tier(policy.tier, version, edition)
+        if system is not None:
+            tiers[policy.tier] = system
             continue
         tiers.setdefault(policy.tier, CompiledTier(policy.tier, None, Action.DENY, defined=False))
         diagnostics.append(Diagnostic(
@@ -218,7 +242,7 @@ def compile_policy_set(resources: Iterable[object], version: CalicoVersion, edit
                 compiled.append(policy)
                 tier_field = resource.tier if isinstance(resource, CalicoPolicy) else None
                 tier_spans[id(policy)] = tier_field.span if tier_field is not None else None
-    policy_set = PolicySet(version, edition, _tiers(tiers, compiled, version, diagnostics, tier_spans),
+    policy_set = PolicySet(version, edition, _tiers(tiers, compiled, version, edition, diagnostics, tier_spans),
                            tuple(compiled))
     return policy_set, diagnostics
 

@@ -29,27 +29,27 @@ from tierguard.engine.ir import (
 )
 from tierguard.model.k8s import K8sNetworkPolicy, K8sPeer, K8sPort, K8sRule, LabelSelector
 from tierguard.model.protocol import protocol_name, protocol_number
+from tierguard.selector import LabelSelectorError
 
 K8S_POLICY_ORDER = 1000.0
 DEFAULT_TIER = "default"
 
 
 def label_selector_text(selector: LabelSelector | None, *, pods: bool) -> str:
-    """A model LabelSelector -> Calico selector text (k8sSelectorToCalico)."""
+    """A model LabelSelector -> Calico selector text (k8sSelectorToCalico). Raises CompileError."""
     if selector is None:
-        return k8s_label_selector_text((), (), pods=pods, present=False)
-    labels = tuple((key.value, value.value) for key, value in selector.match_labels)
-    expressions = []
-    for requirement in selector.match_expressions:
-        if requirement.key is None or requirement.operator is None:
-            raise CompileError(f"{selector.path}: a matchExpressions entry needs key and operator",
-                               requirement.span, f"{selector.path}.matchExpressions")
-        if requirement.operator.value not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            raise CompileError(f"{selector.path}: unknown operator {requirement.operator.value!r}",
-                               requirement.operator.span, f"{selector.path}.matchExpressions")
-        expressions.append((requirement.key.value, requirement.operator.value,
-                            tuple(value.value for value in requirement.values)))
-    text = k8s_label_selector_text(labels, expressions, pods=pods)
+        return k8s_label_selector_text(None, pods=pods)
+    plain: dict[str, object] = {
+        "matchLabels": {key.value: value.value for key, value in selector.match_labels},
+        "matchExpressions": [
+            {"key": r.key.value if r.key else None, "operator": r.operator.value if r.operator else None,
+             "values": [value.value for value in r.values]} for r in selector.match_expressions],
+    }
+    try:
+        text = k8s_label_selector_text(plain, pods=pods)
+    except LabelSelectorError as error:
+        path = f"{selector.path}.{error.field_path}" if error.field_path else selector.path
+        raise CompileError(f"{path}: {error.reason}", selector.span, path) from error
     selector_of(text, selector.span, selector.path)  # keys or values Calico cannot parse
     return text
 

@@ -2,27 +2,18 @@
 
 Calico composes selectors by string formatting (`(%s) && %s`) and rewrites `all()`/`global()`
 textually; only the prefixed namespace/service-account parts are parsed and re-printed in
-canonical form (`parseSelectorAttachPrefix`). We reproduce the text exactly, then parse it.
-The `pcns.`/`pcsa.` prefixing visitor is private here because the selector package does not
-(yet) export one.
+canonical form (`parseSelectorAttachPrefix`). We reproduce the text exactly (keeping it for traces and
+`explain`), then parse it. Label prefixing and the LabelSelector clauses come from
+`tierguard.selector`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from tierguard.selector import (
-    AllNode,
-    AndNode,
-    GlobalNode,
-    HasNode,
-    Node,
-    NotNode,
-    OrNode,
-    SetNode,
-    ValueNode,
-    parse,
-)
+from tierguard.selector import parse
+from tierguard.selector.kubernetes import label_selector_clauses
+from tierguard.selector.scoping import prefix_labels
 
 NAMESPACE_PREFIX = "pcns."
 SERVICE_ACCOUNT_PREFIX = "pcsa."
@@ -34,29 +25,12 @@ NOT_HAS_NAMESPACE = f"!has({NAMESPACE_LABEL})"
 HAS_SERVICE_ACCOUNT = f"has({SERVICE_ACCOUNT_LABEL})"
 
 
-def _prefixed(node: Node, prefix: str) -> Node:
-    if isinstance(node, HasNode):
-        return HasNode(prefix + node.label)
-    if isinstance(node, ValueNode):
-        return ValueNode(prefix + node.label, node.op, node.value)
-    if isinstance(node, SetNode):
-        return SetNode(prefix + node.label, node.op, node.values)
-    if isinstance(node, NotNode):
-        return NotNode(_prefixed(node.operand, prefix))
-    if isinstance(node, AndNode):
-        return AndNode(tuple(_prefixed(operand, prefix) for operand in node.operands))
-    if isinstance(node, OrNode):
-        return OrNode(tuple(_prefixed(operand, prefix) for operand in node.operands))
-    assert isinstance(node, (AllNode, GlobalNode))
-    return node
-
-
 def attach_prefix(text: str, prefix: str) -> str:
     """parseSelectorAttachPrefix: parse, prefix every label key, print canonically.
 
     Raises SelectorError for invalid text.
     """
-    return str(_prefixed(parse(text).root, prefix))
+    return str(prefix_labels(parse(text), prefix))
 
 
 def namespace_clause(namespace: str) -> str:
@@ -125,28 +99,16 @@ def entity_selector_text(*, selector: str, not_selector: str, namespace_selector
     return text
 
 
-def k8s_label_selector_text(match_labels: Sequence[tuple[str, str]],
-                            match_expressions: Sequence[tuple[str, str, Sequence[str]]], *,
-                            pods: bool, present: bool = True) -> str:
-    """k8sSelectorToCalico (§1.9). `pods` adds the orchestrator clause; an empty namespace
-    selector is `all()`. `present=False` means the selector field was absent.
+def k8s_label_selector_text(label_selector: Mapping[str, object] | None, *, pods: bool) -> str:
+    """k8sSelectorToCalico (§1.9) as text. `pods` adds the orchestrator clause; a present but
+    empty namespace selector is `all()`; an absent one (None) is "" (no namespace constraint).
+
+    Raises LabelSelectorError for selectors the API server would reject.
     """
     parts = [ORCHESTRATOR_CLAUSE] if pods else []
-    if not present:
+    if label_selector is None:
         return " && ".join(parts)
-    if not pods and not match_labels and not match_expressions:
+    clauses = label_selector_clauses(label_selector)
+    if not pods and not clauses:
         return "all()"
-    parts.extend(f"{key} == '{value}'" for key, value in sorted(match_labels))
-    for key, operator, values in match_expressions:
-        joined = "', '".join(values)
-        if operator == "In":
-            parts.append(f"{key} in {{ '{joined}' }}")
-        elif operator == "NotIn":
-            parts.append(f"{key} not in {{ '{joined}' }}")
-        elif operator == "Exists":
-            parts.append(f"has({key})")
-        elif operator == "DoesNotExist":
-            parts.append(f"! has({key})")
-        else:
-            raise ValueError(f"unknown LabelSelector operator {operator!r}")
-    return " && ".join(parts)
+    return " && ".join(parts + clauses)

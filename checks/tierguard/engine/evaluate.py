@@ -115,7 +115,8 @@ class Evaluator:
             if policy.kind.is_namespaced:
                 self._by_namespace.setdefault(policy.namespace, []).append(policy)
         self._applicable: dict[int, tuple[CompiledPolicy, ...]] = {}
-        self._chains: dict[tuple[int, Direction, Mode], Chain] = {}
+        self._chains: dict[tuple[int, int, int], Chain] = {}
+        self._mode_results: dict[tuple[int, int, int], ModeResult] = {}
         self._memo: dict[tuple[object, ...], SideResult] = {}
         all_rules = [r for p in policy_set.policies for r in p.ingress + p.egress]
         all_rules += [r for p in self._profiles.values() for r in p.ingress + p.egress]
@@ -133,7 +134,7 @@ class Evaluator:
 
     def chain(self, endpoint: Endpoint, direction: Direction, mode: Mode) -> Chain:
         """Tiers with policies that select `endpoint` and govern `direction` (§3.2, §3.3)."""
-        key = (self.topology.class_of(endpoint), direction, mode)
+        key = (self.topology.class_of(endpoint), id(direction), id(mode))  # ids: enum hash is slow
         found = self._chains.get(key)
         if found is None:
             found = self._chains[key] = self._build_chain(endpoint, direction, mode)
@@ -202,12 +203,21 @@ class Evaluator:
             src = self.side(pkt.src.endpoint, Direction.EGRESS, pkt, mode, explain)
         if src is not None and src.verdict is Verdict.DENY:
             # The packet never leaves the source: no dst record exists (§3.1, §9.2).
-            return ModeResult(mode, Verdict.DENY, src, None)
+            return ModeResult(mode, Verdict.DENY, src, None) if explain else \
+                self._mode_results.setdefault((id(mode), id(src), 0), ModeResult(
+                    mode, Verdict.DENY, src, None))
         if pkt.dst.is_enforcing:
             assert pkt.dst.endpoint is not None
             dst = self.side(pkt.dst.endpoint, Direction.INGRESS, pkt, mode, explain)
         verdict = Verdict.DENY if dst is not None and dst.verdict is Verdict.DENY else Verdict.ALLOW
-        return ModeResult(mode, verdict, src, dst)
+        if explain:
+            return ModeResult(mode, verdict, src, dst)
+        # Memoized sides live as long as the evaluator, so their ids identify them.
+        key = (id(mode), id(src), id(dst))
+        found = self._mode_results.get(key)
+        if found is None:
+            found = self._mode_results[key] = ModeResult(mode, verdict, src, dst)
+        return found
 
     def _host_to_local(self, src: Peer, dst: Peer) -> bool:
         if dst.endpoint is None or dst.endpoint.kind is not EndpointKind.WORKLOAD:

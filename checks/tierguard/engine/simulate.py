@@ -255,6 +255,7 @@ class ResultRenderer:
         self.fmt: TraceFormat = evaluator.trace_format
         self.with_replace = with_replace
         self._strings: dict[int, tuple[SideResult, list[str], list[dict[str, object]]]] = {}
+        self._parts: dict[tuple[int, int, int], tuple[tuple[object, ...], dict[str, object]]] = {}
 
     def _side(self, side: SideResult | None) -> tuple[list[str], list[dict[str, object]]] | None:
         if side is None:
@@ -275,6 +276,39 @@ class ResultRenderer:
             trace[name] = rendered[1] if rendered else None
         return hits, trace
 
+    def _verdict_part(self, result: FlowResult) -> dict[str, object]:
+        """Everything that depends only on the (interned) mode results; cached per combination."""
+        key = (id(result.enforced), id(result.pending), id(result.replace))
+        found = self._parts.get(key)
+        if found is None or any(a is not b for a, b in zip(
+                found[0], (result.enforced, result.pending, result.replace))):
+            found = self._parts[key] = ((result.enforced, result.pending, result.replace),
+                                        self._build_part(result))
+        return found[1]
+
+    def _build_part(self, result: FlowResult) -> dict[str, object]:
+        assert result.enforced is not None and result.pending is not None
+        enforced, enforced_trace = self._mode(result.enforced)
+        pending, pending_trace = self._mode(result.pending)
+        out: dict[str, object] = dict(
+            verdict=result.enforced.verdict.value, pending_verdict=result.pending.verdict.value,
+            enforced_policies=enforced, pending_policies=pending)
+        traces: dict[str, object] = {"enforced": enforced_trace, "pending": pending_trace}
+        if self.with_replace and result.replace is not None:
+            replace, replace_trace = self._mode(result.replace)
+            out.update(replace_preview_verdict=result.replace.verdict.value,
+                       replace_preview_policies=replace, replace_preview_note=REPLACE_LABEL)
+            traces["replace_preview"] = replace_trace
+        out["trace"] = traces
+        doubts = sorted({_doubt(u.why.value, u.rule_index, u.policy, u.profile, self.fmt)
+                         for m in (result.enforced, result.pending, result.replace)
+                         if m is not None for s in (m.src, m.dst) if s is not None
+                         for u in s.uncertain})
+        if doubts:
+            out["uncertain"] = True
+            out["notes"] = doubts
+        return out
+
     def render(self, query: Query, result: FlowResult | None) -> dict[str, object]:
         out: dict[str, object] = {"file": query.file, "line": query.line, "src": query.source,
                                   "dst": query.dest}
@@ -288,26 +322,10 @@ class ResultRenderer:
             out.update(verdict=None, pending_verdict=None, enforced_policies=None,
                        pending_policies=None, error=error or "not evaluated")
             return out
-        enforced, enforced_trace = self._mode(result.enforced)
-        pending, pending_trace = self._mode(result.pending)
-        out.update(verdict=result.enforced.verdict.value,
-                   pending_verdict=result.pending.verdict.value,
-                   enforced_policies=enforced, pending_policies=pending)
-        traces: dict[str, object] = {"enforced": enforced_trace, "pending": pending_trace}
-        if self.with_replace and result.replace is not None:
-            replace, replace_trace = self._mode(result.replace)
-            out.update(replace_preview_verdict=result.replace.verdict.value,
-                       replace_preview_policies=replace, replace_preview_note=REPLACE_LABEL)
-            traces["replace_preview"] = replace_trace
-        out["trace"] = traces
+        out.update(self._verdict_part(result))
         notes = list(query.notes) + list(result.notes)
-        if result.uncertain:
-            out["uncertain"] = True
-            notes += sorted({_doubt(u.why.value, u.rule_index, u.policy, u.profile, self.fmt)
-                             for m in (result.enforced, result.pending) if m is not None
-                             for s in (m.src, m.dst) if s is not None for u in s.uncertain})
         if notes:
-            out["notes"] = notes
+            out["notes"] = notes + list(out.get("notes", []))  # type: ignore[call-overload]
         return out
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from tierguard.examplegen.topology import Environment, PortSpec
 
 IMDS = ipaddress.IPv4Network("169.254.169.254/32")
-ANY = ipaddress.IPv4Network("0.0.0.0/0")
 
 
 class Direction(enum.Enum):
@@ -188,7 +187,7 @@ def _platform(env: Environment) -> list[BeliefPolicy]:
             rule("allow", prometheus, protocol="TCP", port_names=("metrics", "exporter", "http")),)),
         BeliefPolicy("platform", 500, "ingress-nginx/platform.ingress-nginx-controller",
                      pod("ingress-nginx", app_kubernetes_io__name="ingress-nginx", app_kubernetes_io__component="controller"),
-                     ingress=(rule("allow", in_net(ANY), protocol="TCP", ports=(80, 443)),
+                     ingress=(rule("allow", protocol="TCP", ports=(80, 443)),
                               rule("allow", in_net(env.vpc_cidr), protocol="TCP", ports=(10254,)),
                               rule("deny"))),
     ]

@@ -31,6 +31,7 @@ from tierguard.flows.model import (
     FlowError,
     FlowRecord,
     Peer,
+    PolicyHit,
     Protocol,
     Reporter,
     ServiceRef,
@@ -364,13 +365,14 @@ class FlowStore:
                  "sum(bytes_in)::BIGINT, sum(bytes_out)::BIGINT FROM flows GROUP BY key_hash "
                  "ORDER BY min(first_seen_ms), key_hash")
         result = self.connection.execute(query)
+        names = (*KEY_NAMES, "first", "last", "num_flows", "packets_in", "packets_out",
+                 "bytes_in", "bytes_out")
+        hits: dict[tuple[str, ...], tuple[PolicyHit, ...]] = {}  # traces repeat a lot
         number = 0
         while rows := result.fetchmany(10_000):
             for row in rows:
                 number += 1
-                yield _record_from_row(dict(zip((*KEY_NAMES, "first", "last", "num_flows",
-                                                 "packets_in", "packets_out", "bytes_in",
-                                                 "bytes_out"), row)), str(self.path), number)
+                yield _record_from_row(dict(zip(names, row)), str(self.path), number, hits)
 
 
 def _scalar(connection: Any, query: str) -> int:
@@ -386,7 +388,15 @@ def _peer_label(prefix: str) -> str:
             f"{prefix}_name) END")
 
 
-def _record_from_row(row: dict[str, Any], label: str, number: int) -> FlowRecord:
+def _parsed(raw: tuple[str, ...], cache: dict[tuple[str, ...], tuple[PolicyHit, ...]]
+            ) -> tuple[PolicyHit, ...]:
+    if raw not in cache:
+        cache[raw] = parse_hits(raw)[0]
+    return cache[raw]
+
+
+def _record_from_row(row: dict[str, Any], label: str, number: int,
+                     cache: dict[tuple[str, ...], tuple[PolicyHit, ...]]) -> FlowRecord:
     peers = {prefix: Peer(type=EndpointType(row[f"{prefix}_type"]),
                           namespace=row[f"{prefix}_namespace"], name=row[f"{prefix}_name"],
                           name_aggr=row[f"{prefix}_name_aggr"], ip=row[f"{prefix}_ip"],
@@ -403,7 +413,7 @@ def _record_from_row(row: dict[str, Any], label: str, number: int) -> FlowRecord
         dest=peers["dst"], dest_port=row["dest_port"],
         protocol=Protocol(row["proto_num"], row["proto_name"]),
         reporter=Reporter(row["reporter"]), action=Action(row["action"]),
-        enforced=parse_hits(enforced_raw)[0], pending=parse_hits(pending_raw or ())[0],
+        enforced=_parsed(enforced_raw, cache), pending=_parsed(pending_raw or (), cache),
         enforced_raw=enforced_raw, pending_raw=pending_raw,
         counts=Counts(int(row["num_flows"]), int(row["packets_in"]), int(row["packets_out"]),
                       int(row["bytes_in"]), int(row["bytes_out"])),

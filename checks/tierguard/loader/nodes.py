@@ -5,8 +5,8 @@ Locations never go into user data: `to_plain()` gives ordinary Python values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Union
 
 from tierguard.diagnostics import Span
@@ -44,18 +44,25 @@ class LSeq:
 class LMap:
     entries: tuple[tuple[LScalar, Node], ...]
     span: Span
+    # Key text -> position in `entries`; the loader fills it so lookups are O(1). Derived data:
+    # it takes no part in equality.
+    index: Mapping[str, int] | None = field(default=None, compare=False, repr=False)
+
+    def _position(self, key: str) -> int | None:
+        if self.index is not None:
+            return self.index.get(key)
+        for position, (k, _) in enumerate(self.entries):
+            if k.value == key:
+                return position
+        return None
 
     def get(self, key: str) -> Node | None:
-        for k, v in self.entries:
-            if k.value == key:
-                return v
-        return None
+        position = self._position(key)
+        return None if position is None else self.entries[position][1]
 
     def key_span(self, key: str) -> Span | None:
-        for k, _ in self.entries:
-            if k.value == key:
-                return k.span
-        return None
+        position = self._position(key)
+        return None if position is None else self.entries[position][0].span
 
     def keys(self) -> list[str]:
         return [str(k.value) for k, _ in self.entries]

@@ -115,8 +115,11 @@ def _span(file: str, node: yaml.Node) -> Span:
 
 
 def _scalar_value(node: yaml.ScalarNode, constructor: SafeConstructor) -> ScalarValue:
-    if node.tag == "tag:yaml.org,2002:str":
-        return str(node.value)  # the common case, without the constructor's overhead
+    tag, value = node.tag, node.value
+    if tag == "tag:yaml.org,2002:str":
+        return str(value)  # the common case, without the constructor's overhead
+    if tag == "tag:yaml.org,2002:int" and value.isdigit() and (len(value) == 1 or value[0] != "0"):
+        return int(value)  # plain decimal; YAML 1.1 octal/hex/sexagesimal go through the constructor
     if node.tag == "tag:yaml.org,2002:timestamp" or node.tag == "tag:yaml.org,2002:binary":
         return str(node.value)
     if node.tag.startswith("tag:yaml.org,2002:"):
@@ -129,37 +132,34 @@ def _scalar_value(node: yaml.ScalarNode, constructor: SafeConstructor) -> Scalar
     return str(node.value)
 
 
-def _convert(node: yaml.Node, file: str, budget: _Budget, constructor: SafeConstructor,
-             seen: set[int]) -> Node:
+def _convert(node: yaml.Node, file: str, budget: _Budget, constructor: SafeConstructor) -> Node:
     budget.left -= 1
     if budget.left < 0:
         raise _BudgetExceeded(_span(file, node))
-    if id(node) in seen:
-        budget.aliases_seen += 1
-    seen.add(id(node))
+    start, end = node.start_mark, node.end_mark
+    span = Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
     if isinstance(node, yaml.ScalarNode):
-        return LScalar(_scalar_value(node, constructor), _span(file, node), node.style or "")
+        return LScalar(_scalar_value(node, constructor), span, node.style or "")
     if isinstance(node, yaml.SequenceNode):
-        items = tuple(_convert(item, file, budget, constructor, seen) for item in node.value)
-        return LSeq(items, _span(file, node))
+        return LSeq(tuple([_convert(item, file, budget, constructor) for item in node.value]), span)
     assert isinstance(node, yaml.MappingNode)
-    return _convert_mapping(node, file, budget, constructor, seen)
+    return _convert_mapping(node, file, budget, constructor, span)
 
 
 def _convert_mapping(node: yaml.MappingNode, file: str, budget: _Budget,
-                     constructor: SafeConstructor, seen: set[int]) -> LMap:
+                     constructor: SafeConstructor, span: Span) -> LMap:
     entries: list[tuple[LScalar, Node]] = []
-    first_seen: dict[str, Span] = {}
+    index: dict[str, int] = {}
     for key_node, value_node in node.value:
-        key = _convert(key_node, file, budget, constructor, seen)
+        key = _convert(key_node, file, budget, constructor)
         if not isinstance(key, LScalar):
             key = LScalar(str(key.to_plain()), key.span)
         text = str(key.value)
-        if text in first_seen:
-            raise _DuplicateKey(text, key.span, first_seen[text])
-        first_seen[text] = key.span
-        entries.append((key, _convert(value_node, file, budget, constructor, seen)))
-    return LMap(tuple(entries), _span(file, node))
+        if text in index:
+            raise _DuplicateKey(text, key.span, entries[index[text]][0].span)
+        index[text] = len(entries)
+        entries.append((key, _convert(value_node, file, budget, constructor)))
+    return LMap(tuple(entries), span, index)
 
 
 def _mark_span(file: str, mark: yaml.Mark | None) -> Span:
@@ -226,14 +226,16 @@ def load_yaml_text(text: str, file: str, limits: Limits = Limits()) -> LoadResul
     documents: list[Document] = []
     constructor = SafeConstructor()
     budget = _Budget(limits.max_nodes)
+    has_anchors = "&" in text
     try:
         for index, root in enumerate(yaml.compose_all(text, Loader=_Composer)):  # noqa: S506
             if root is None:
                 continue
-            over = _first_over_budget(root, budget.left)
+            # Without anchors there are no aliases, so nothing can expand: skip the size pre-pass.
+            over = _first_over_budget(root, budget.left) if has_anchors else None
             if over is not None:
                 raise _BudgetExceeded(_span(file, over))
-            converted = _convert(root, file, budget, constructor, set())
+            converted = _convert(root, file, budget, constructor)
             documents.append(Document(converted, file, index))
     except _BudgetExceeded as bomb:
         return LoadResult(tuple(documents), (Diagnostic(

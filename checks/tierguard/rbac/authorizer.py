@@ -236,12 +236,16 @@ def granted_names(index: RbacIndex, request: Request, candidates: Sequence[int] 
 
 def names_granted_by(index: RbacIndex, applicable: Iterable[int], request: Request) -> NameGrant:
     """`granted_names` over bindings already known to apply to the request's user and namespace."""
+    return names_granted_by_rules((rule for i in applicable for rule in index.rules[i]), request)
+
+
+def names_granted_by_rules(rules: Iterable[CompiledRule], request: Request) -> NameGrant:
+    """`granted_names` over the rules of the applicable bindings."""
     names: set[str] = set()
-    for i in applicable:
-        for rule in index.rules[i]:
-            if (rule.verb_matches(request.verb) and rule.api_group_matches(request.api_group)
-                    and rule.resource_matches(request.combined_resource, request.subresource)):
-                if not rule.resource_names:
-                    return NameGrant(True)
-                names.update(rule.resource_names)
+    for rule in rules:
+        if (rule.verb_matches(request.verb) and rule.api_group_matches(request.api_group)
+                and rule.resource_matches(request.combined_resource, request.subresource)):
+            if not rule.resource_names:
+                return NameGrant(True)
+            names.update(rule.resource_names)
     return NameGrant(False, frozenset(names))

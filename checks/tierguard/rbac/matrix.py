@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tierguard.model.rbac import BindingKind
-from tierguard.rbac.authorizer import NameGrant, RbacIndex, Request, names_granted_by
+from tierguard.rbac.authorizer import (
+    CompiledRule,
+    NameGrant,
+    RbacIndex,
+    Request,
+    names_granted_by_rules,
+)
 from tierguard.rbac.identity import UserInfo
 from tierguard.rbac.subjects import SubjectKey, binding_subjects
 from tierguard.rbac.tiers import CALICO_GROUP, DEFAULT_SETTINGS, DEFAULT_TIER, CalicoSettings
@@ -63,29 +69,29 @@ class _SubjectView:
     candidates: list[int]
     tiers_enabled: bool = True
 
-    def applicable(self, namespace: str) -> list[int]:
-        return self.index.applicable(self.user, namespace, self.candidates)
+    def calico_rules(self, namespace: str) -> list[CompiledRule]:
+        """Rules of the bindings that apply in `namespace` and can match projectcalico.org."""
+        applicable = self.index.applicable(self.user, namespace, self.candidates)
+        return [rule for i in applicable for rule in self.index.rules[i] if rule.api_group_matches(CALICO_GROUP)]
 
-    def grant(self, applicable: list[int], verb: str, resource: str, namespace: str) -> NameGrant:
+    def grant(self, rules: list[CompiledRule], verb: str, resource: str, namespace: str) -> NameGrant:
         request = Request(self.user, verb, resource, CALICO_GROUP, namespace=namespace)
-        return names_granted_by(self.index, applicable, request)
+        return names_granted_by_rules(rules, request)
 
-    def cell(self, resource: str, namespace: str) -> _Cell:
-        applicable = self.applicable(namespace)
+    def cell(self, rules: list[CompiledRule], resource: str, namespace: str) -> _Cell:
         entries: list[tuple[str, NameGrant | None]] = []
         for verb in MATRIX_VERBS:
-            if not self.grant(applicable, verb, resource, namespace).allows(""):  # no name: any policy
+            if not self.grant(rules, verb, resource, namespace).allows(""):  # no name: any policy
                 continue
             tier_verb = self.settings.tier_verb(verb) if self.tiers_enabled else None
-            tier_grant = None if tier_verb is None else self.grant(
-                applicable, tier_verb, f"tier.{resource}", namespace)
+            tier_grant = None if tier_verb is None else self.grant(rules, tier_verb, f"tier.{resource}", namespace)
             entries.append((verb, tier_grant))
         return tuple(entries)
 
     def gettable(self, tiers: Sequence[str]) -> list[str]:
         if not self.tiers_enabled:
             return list(tiers)
-        grant = self.grant(self.applicable(""), "get", "tiers", "")
+        grant = self.grant(self.calico_rules(""), "get", "tiers", "")
         return [t for t in tiers if grant.allows(t)]
 
 
@@ -105,8 +111,12 @@ def _subject_rows(view: _SubjectView, subject: SubjectKey, tiers: Sequence[str])
         return []
     scopes: list[tuple[str, bool, str]] = [(CLUSTER_SCOPE, True, ""), (ALL_NAMESPACES, False, "")]
     scopes += [(ns, False, ns) for ns in _namespaces(view.index, view.candidates)]
-    cells = [(scope, namespace, view.cell(_KINDS[cluster][0], namespace), view.cell(_KINDS[cluster][1], namespace))
-             for scope, cluster, namespace in scopes]
+    cells = []
+    for scope, cluster, namespace in scopes:
+        rules = view.calico_rules(namespace)
+        policy_resource, staged_resource = _KINDS[cluster]
+        cells.append((scope, namespace, view.cell(rules, policy_resource, namespace),
+                      view.cell(rules, staged_resource, namespace)))
     if not any(policies or staged for _, _, policies, staged in cells):
         return []
     rows: list[MatrixRow] = []

@@ -25,7 +25,7 @@ from tierguard.engine.packet import protocol_name, protocol_number
 from tierguard.engine.resolve import make_packet, resolve_spec
 from tierguard.loader.nodes import Document, LMap, LScalar, LSeq, Node
 from tierguard.review import codes
-from tierguard.review.model import FlowKey, ConnTestResult, Verdict
+from tierguard.review.model import ConnTestResult, FlowKey, Verdict
 from tierguard.review.replay import Outcome, Tree, outcome, workload_name
 
 _KEYS = frozenset({"name", "from", "to", "port", "protocol", "expect", "environments",

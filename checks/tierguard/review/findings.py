@@ -1,7 +1,8 @@
 """Validation findings of base versus head: only findings new in head block a change.
 
-A finding is identified by code, resource, field path, file and message with numbers blanked
-out, so that an edit that moves lines does not turn every existing finding into a "new" one.
+A finding is identified by code, resource, field path, file and message with line references
+("line 12", "12:5") blanked out, so that an edit that moves lines does not turn every existing
+finding into a "new" one; other numbers (ports, CIDRs) stay part of the identity.
 Counted as a multiset: a second copy of an existing finding is new.
 """
 
@@ -14,13 +15,13 @@ from collections.abc import Sequence
 from tierguard.diagnostics import Diagnostic
 from tierguard.review.model import Finding, FindingStatus
 
-_NUMBER = re.compile(r"\d+")
+_LINE_REFERENCE = re.compile(r"\blines? \d+|\d+:\d+")
 
 
 def identity(diag: Diagnostic) -> tuple[str, str, str, str, str]:
     file = diag.span.file if diag.span else ""
     return (diag.code, str(diag.resource or ""), diag.field_path, file,
-            _NUMBER.sub("#", diag.message))
+            _LINE_REFERENCE.sub("#", diag.message))
 
 
 def diff_findings(base: Sequence[Diagnostic], head: Sequence[Diagnostic]) -> tuple[Finding, ...]:

@@ -84,7 +84,7 @@ def _request(target: CommentTarget, method: str, url: str,
         **({"Content-Type": "application/json"} if data is not None else {}),
     })
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - URL from config
+        with urllib.request.urlopen(request, timeout=30) as response:
             text = response.read().decode("utf-8")
             link = response.headers.get("Link", "") or ""
     except urllib.error.HTTPError as error:

@@ -78,7 +78,7 @@ class Locator:
         action = hit.action.trace_word
         if hit.policy is None:
             return RuleLocation(f"profile {hit.profile}", hit.tier,
-                                "no policy decided; the endpoint's profile did", action)
+                                "(no tier decided)", action)
         policy = hit.policy
         if hit.end_of_tier:
             rule = f"end of tier {hit.tier} (no rule matched)"

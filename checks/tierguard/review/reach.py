@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from tierguard.engine.packet import protocol_name
+from tierguard.engine.packet import Packet, protocol_name
 from tierguard.engine.resolve import make_packet
 from tierguard.inventory.model import Endpoint, EndpointKind, Service
 from tierguard.review.model import FlowKey, ReachabilityChange, Verdict
-from tierguard.engine.packet import Packet
 from tierguard.review.replay import Outcome, Tree, enforced_unchanged, outcome, workload_name
 from tierguard.review.touch import Touched
 

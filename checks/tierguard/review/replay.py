@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tierguard.engine.evaluate import Evaluator
 from tierguard.engine.ir import Direction
@@ -74,7 +74,7 @@ class _Tally:
 
     def stats(self) -> FlowStats:
         # The same connection is usually reported by both ends; count it once.
-        last = datetime.fromtimestamp(self.last_ms / 1000, tz=timezone.utc) if self.last_ms else None
+        last = datetime.fromtimestamp(self.last_ms / 1000, tz=UTC) if self.last_ms else None
         return FlowStats(max(self.flows.values(), default=0), max(self.bytes.values(), default=0),
                          last.strftime("%Y-%m-%dT%H:%M:%SZ") if last else "")
 
@@ -282,6 +282,43 @@ def _locate(tree: Tree, decided: tuple[Hit, Direction] | None) -> RuleLocation |
     return None if decided is None else tree.locate(*decided)
 
 
+class AddressClasses:
+    """Addresses outside the inventory that no CIDR of either tree tells apart.
+
+    Outside peers enter an evaluation only through `nets`/`notNets` rules, network-set
+    membership, node addresses and Service backends, so two addresses contained in exactly the same CIDRs of
+    both trees get the same verdicts and the same deciding rules. Evaluating one per class keeps
+    a million flows to thousands of public addresses at a handful of evaluations.
+    """
+
+    def __init__(self, base: Tree, head: Tree) -> None:
+        nets: set[ipaddress.IPv4Network | ipaddress.IPv6Network] = set()
+        for tree in (base, head):
+            for policy in tree.evaluator.policy_set.policies:
+                for rule in (*policy.ingress, *policy.egress):
+                    for side in (rule.source, rule.destination):
+                        nets.update(side.nets or ())
+                        nets.update(side.not_nets or ())
+            for endpoint in tree.topology.endpoints:
+                nets.update(endpoint.nets)
+            for node in tree.topology.nodes:
+                nets.update(ipaddress.ip_network(address) for address in node.addresses)
+            for service in tree.topology.services.values():  # selector-less Services may
+                nets.update(ipaddress.ip_network(b[0]) for b in service.backends)  # point outside
+        self.nets = tuple(sorted(nets, key=lambda n: (n.version, str(n))))
+        self._memo: dict[object, tuple[int, ...]] = {}
+
+    def key(self, token: PeerToken) -> object:
+        kind, value = token
+        if kind != "ip" or not isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+            return token
+        found = self._memo.get(value)
+        if found is None:
+            found = self._memo[value] = (value.version,) + tuple(
+                i for i, net in enumerate(self.nets) if net.version == value.version and value in net)
+        return ("address-class", found)
+
+
 @dataclass(frozen=True, slots=True)
 class ReplayResult:
     newly_denied: tuple[FlowChange, ...]
@@ -299,6 +336,8 @@ def replay(groups: Sequence[Group], base: Tree, head: Tree, touched: Touched,
     allowed: list[FlowChange] = []
     impact: list[StagedImpact] = []
     reevaluated = staged_count = 0
+    classes = AddressClasses(base, head)
+    done: dict[tuple[object, ...], tuple[Outcome, Outcome] | None] = {}
     for group in groups:
         is_touched = touched.flow(group.source_endpoint, group.destination_endpoint)
         is_staged = staged.flow(group.source_endpoint, group.destination_endpoint)
@@ -306,16 +345,13 @@ def replay(groups: Sequence[Group], base: Tree, head: Tree, touched: Touched,
             continue
         reevaluated += is_touched
         staged_count += is_staged
-        old_packet = packet_in(base, group.source, group.destination, group.protocol, group.port)
-        new_packet = packet_in(head, group.source, group.destination, group.protocol, group.port)
-        if not is_staged and enforced_unchanged(
-                base, head, old_packet, new_packet,
-                group.source_endpoint is not None and id(group.source_endpoint) in touched.egress,
-                group.destination_endpoint is not None
-                and id(group.destination_endpoint) in touched.ingress):
+        key = (classes.key(group.source), classes.key(group.destination), group.protocol, group.port)
+        if key not in done:
+            done[key] = _evaluate_group(group, base, head, touched, is_staged)
+        found = done[key]
+        if found is None:
             continue
-        before = outcome(base, old_packet)
-        after = outcome(head, new_packet)
+        before, after = found
         if is_touched and before.enforced is not after.enforced:
             change = FlowChange(group.key, group.stats, before.enforced, after.enforced,
                                 after.enforced_rule)
@@ -328,6 +364,20 @@ def replay(groups: Sequence[Group], base: Tree, head: Tree, touched: Touched,
                                        before.pending, after.pending_rule))
     return ReplayResult(_merge(denied), _merge(allowed), tuple(impact), reevaluated, staged_count,
                         frozenset(g.key for g in groups))
+
+
+def _evaluate_group(group: Group, base: Tree, head: Tree, touched: Touched,
+                    is_staged: bool) -> tuple[Outcome, Outcome] | None:
+    """Both outcomes, or None when the touched sides prove the enforced verdict unchanged."""
+    old_packet = packet_in(base, group.source, group.destination, group.protocol, group.port)
+    new_packet = packet_in(head, group.source, group.destination, group.protocol, group.port)
+    if not is_staged and enforced_unchanged(
+            base, head, old_packet, new_packet,
+            group.source_endpoint is not None and id(group.source_endpoint) in touched.egress,
+            group.destination_endpoint is not None
+            and id(group.destination_endpoint) in touched.ingress):
+        return None
+    return outcome(base, old_packet), outcome(head, new_packet)
 
 
 def _merge(changes: list[FlowChange]) -> tuple[FlowChange, ...]:

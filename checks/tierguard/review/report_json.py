@@ -13,6 +13,7 @@ from tierguard import __version__
 from tierguard.diagnostics import Diagnostic, Span
 from tierguard.review.model import (
     Acknowledgement,
+    ConnTestResult,
     EnvironmentReview,
     Finding,
     FlowChange,
@@ -24,7 +25,6 @@ from tierguard.review.model import (
     ReviewResult,
     RuleLocation,
     StagedImpact,
-    ConnTestResult,
 )
 
 JsonObject = dict[str, Any]

@@ -1,4 +1,5 @@
-"""JUnit XML for the connectivity tests: one test suite per environment, one case per test.
+"""JUnit XML for the connectivity tests: one test suite per environment, one case per test, plus a
+`tierguard.gate` suite with one case per environment whose failure lists the gate reasons.
 
 CI systems (GitHub test reporters, GitLab, Jenkins) show these natively. Untrusted text goes
 through `escape.xml_text`; ElementTree escapes markup characters itself.
@@ -36,6 +37,18 @@ def render(result: ReviewResult) -> str:
                 failure = ET.SubElement(case, "failure", type="connectivity",
                                         message=xml_text(description))
                 failure.text = xml_text(f"{description}\n{test.explanation}\n{location}")
+    # The gate as one more suite, so every gate reason is in this output too.
+    gate = ET.SubElement(suites, "testsuite", name="tierguard.gate", tests=str(len(result.environments)),
+                         failures=str(sum(1 for e in result.environments if not e.gate.passed)),
+                         errors="0", skipped="0")
+    for env in result.environments:
+        case = ET.SubElement(gate, "testcase", name=xml_text(f"gate {env.name}"), classname="tierguard.gate")
+        if not env.gate.passed:
+            failure = ET.SubElement(case, "failure", type="gate",
+                                    message=xml_text(f"{len(env.gate.reasons)} gate reasons"))
+            failure.text = xml_text("\n".join(f"{r.kind.value}: {r.message}" for r in env.gate.reasons))
+    total += len(result.environments)
+    failures += sum(1 for e in result.environments if not e.gate.passed)
     suites.set("tests", str(total))
     suites.set("failures", str(failures))
     ET.indent(suites)

@@ -14,10 +14,10 @@ from typing import TypeVar
 
 from tierguard.review import escape
 from tierguard.review.model import (
+    ConnTestResult,
     EnvironmentReview,
     FindingStatus,
     FlowChange,
-    ConnTestResult,
     FlowKey,
     GateKind,
     ReviewResult,
@@ -177,7 +177,7 @@ def _environment_section(env: EnvironmentReview, budget: Budget) -> list[str]:
     lines = [f"### {escape.markdown(env.name)}: {status}", ""]
     cov = env.coverage
     lines.append(f"Re-evaluated {cov.flow_groups_reevaluated:,} of {cov.flow_groups:,} observed flow "
-                 f"groups ({cov.flows:,} flows): {cov.touched_endpoints} of {cov.endpoints} "
+                 f"groups ({cov.flows:,} flow records): {cov.touched_endpoints} of {cov.endpoints} "
                  "endpoints are touched by the change.")
     lines += [f"> {escape.markdown(note, 400)}" for note in env.notes]
     lines.append("")

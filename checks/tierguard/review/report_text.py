@@ -7,7 +7,13 @@ sequences or fake lines.
 from __future__ import annotations
 
 from tierguard.review.escape import terminal as t
-from tierguard.review.model import EnvironmentReview, FindingStatus, FlowChange, ReviewResult, RuleLocation
+from tierguard.review.model import (
+    EnvironmentReview,
+    FindingStatus,
+    FlowChange,
+    ReviewResult,
+    RuleLocation,
+)
 
 
 def render(result: ReviewResult) -> str:

@@ -45,12 +45,14 @@ from tierguard.review.replay import Tree, group_records, replay
 from tierguard.review.touch import Change, policy_change, staged_policies, touched_endpoints
 from tierguard.review.workspace import (
     Author,
-    Tree as GitTree,
     changed_files,
     checkout,
     head_authors,
     repository_root,
     working_tree,
+)
+from tierguard.review.workspace import (
+    Tree as GitTree,
 )
 
 ACK_FILE = ".tierguard/acknowledged.yaml"
@@ -112,7 +114,7 @@ def _review_trees(repo: Path, base: GitTree, head: GitTree, options: Options,
         if skipped:
             notes.append(f"skipped environments the change does not touch: {', '.join(skipped)}")
         environments = chosen
-    today = options.today or dt.datetime.now(dt.timezone.utc).date()
+    today = options.today or dt.datetime.now(dt.UTC).date()
     ack_set = _acknowledgements(head_config, head.root, today)
     tests, test_problems = _connectivity_tests(head.root)
     base_tests, _ = _connectivity_tests(base.root)

@@ -4,7 +4,7 @@ Shallow selectors (nearly all real ones) become a single generated lambda such a
 `lambda L: (L.get(_c0) == _c1 and _c2 in L)`. User strings never enter the generated source:
 every label and value is passed in as a bound constant (`_cN`), so the source contains only
 fixed operators and generated names. Deep trees fall back to nested closures, because the
-CPython compiler limits expression nesting.
+CPython compiler limits expression nesting; so do huge ones, whose compilation is slow.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tierguard.selector.ast import (
 Predicate = Callable[[Mapping[str, str]], bool]
 
 _MAX_GENERATED_DEPTH = 40
+_MAX_GENERATED_NODES = 500  # compiling generated source grows faster than linearly
 
 _VALUE_TEMPLATES = {
     ValueOp.EQ: "(L.get({k}) == {v})",
@@ -40,7 +41,7 @@ _VALUE_TEMPLATES = {
 
 def compile_node(node: Node) -> Predicate:
     """Return a predicate equivalent to `node.evaluate`."""
-    if _depth(node) > _MAX_GENERATED_DEPTH:
+    if _depth(node) > _MAX_GENERATED_DEPTH or _size(node) > _MAX_GENERATED_NODES:
         return compile_closure(node)
     return _Generator().build(node)
 
@@ -50,6 +51,14 @@ def _depth(node: Node) -> int:
         return 1 + _depth(node.operand)
     if isinstance(node, (AndNode, OrNode)):
         return 1 + max(_depth(operand) for operand in node.operands)
+    return 1
+
+
+def _size(node: Node) -> int:
+    if isinstance(node, NotNode):
+        return 1 + _size(node.operand)
+    if isinstance(node, (AndNode, OrNode)):
+        return 1 + sum(_size(operand) for operand in node.operands)
     return 1
 
 
