@@ -139,20 +139,20 @@ def everyone(p: Party) -> bool:
 
 # Sock Shop ingress allow-lists, exactly as in policies/application/sock-shop/*.yaml:
 # service -> [(caller `name` label, port)]. carts is written with the typo'd selector below.
-SOCK_SHOP_INGRESS: dict[str, tuple[tuple[str, int], ...]] = {
-    "catalogue": (("front-end", 80),),
-    "catalogue-db": (("catalogue", 3306),),
-    "carts-db": (("carts", 27017),),
-    "orders": (("front-end", 80),),
-    "orders-db": (("orders", 27017),),
-    "payment": (("orders", 80),),
-    "shipping": (("orders", 80),),
-    "user": (("front-end", 80), ("orders", 80)),
-    "user-db": (("user", 27017),),
-    "rabbitmq": (("shipping", 5672), ("queue-master", 5672)),
-    "session-db": (("front-end", 6379),),
-    "queue-master": (),
-}
+SOCK_SHOP_INGRESS: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = (
+    ("catalogue", (("front-end", 80),)),
+    ("catalogue-db", (("catalogue", 3306),)),
+    ("carts-db", (("carts", 27017),)),
+    ("orders", (("front-end", 80),)),
+    ("orders-db", (("orders", 27017),)),
+    ("payment", (("orders", 80),)),
+    ("shipping", (("orders", 80),)),
+    ("user", (("front-end", 80), ("orders", 80))),
+    ("user-db", (("user", 27017),)),
+    ("rabbitmq", (("shipping", 5672), ("queue-master", 5672))),
+    ("session-db", (("front-end", 6379),)),
+    ("queue-master", ()),
+)
 
 _CONTROLLER = pod("ingress-nginx", app_kubernetes_io__name="ingress-nginx")
 _KUBE_DNS = pod("kube-system", **{"k8s-app": "kube-dns"})
@@ -196,7 +196,7 @@ def _platform(env: Environment) -> list[BeliefPolicy]:
 def _sock_shop() -> list[BeliefPolicy]:
     policies = [BeliefPolicy("application", 100, "sock-shop/application.front-end", pod("sock-shop", name="front-end"),
                              ingress=(rule("allow", _CONTROLLER, protocol="TCP", ports=(8079,)),))]
-    for service, callers in SOCK_SHOP_INGRESS.items():
+    for service, callers in SOCK_SHOP_INGRESS:
         policies.append(BeliefPolicy(
             "application", 100, f"sock-shop/application.{service}", pod("sock-shop", name=service),
             ingress=tuple(rule("allow", pod("sock-shop", name=caller), protocol="TCP", ports=(port,))

@@ -96,6 +96,8 @@ class _SubjectView:
 
 
 def _verbs(cell: _Cell, tier: str) -> tuple[str, ...]:
+    if all(grant is None or grant.every_name for _, grant in cell):
+        return tuple(verb for verb, _ in cell)  # the same for every tier
     pattern = f"{tier}.*"
     return tuple(verb for verb, grant in cell if grant is None or grant.allows(pattern))
 

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tierguard.config.load import CONFIG_NAME, load_config
+from tierguard.config.load import CONFIG_NAME, ConfigError, load_config
 from tierguard.config.model import Config, Environment
 from tierguard.diagnostics import Diagnostic, Severity
 from tierguard.loader.files import load_file
@@ -35,8 +35,6 @@ from tierguard.review.model import (
     Coverage,
     EnvironmentReview,
     FlowChange,
-    GateKind,
-    GateReason,
     ReviewResult,
     Verdict,
 )
@@ -100,7 +98,7 @@ def _review_trees(repo: Path, base: GitTree, head: GitTree, options: Options,
     head_config = _config_for(head, options)
     try:
         base_config = _config_for(base, options)
-    except Exception as error:  # noqa: BLE001 - a broken base config must not hide head's review
+    except (ConfigError, OSError) as error:  # a broken base config must not hide head's review
         base_config = Config(root=base.root)
         base_note = f"base tierguard.yaml could not be loaded ({error}); base treated as empty"
     else:
@@ -310,6 +308,3 @@ def _acknowledge(changes: Sequence[FlowChange], tests: Sequence[conntests.Evalua
         out.append(replace(change, acknowledged_by=ack.label()) if ack else change)
     return tuple(out)
 
-
-def not_evaluated_reason(environment: str, message: str) -> GateReason:
-    return GateReason(GateKind.NOT_EVALUATED, environment, message)
