@@ -94,11 +94,15 @@ def test_unset_variable_in_environment(repo: Path, capsys: pytest.CaptureFixture
     flux = repo / "clusters/dev/policies.yaml"
     flux.write_text(flux.read_text().replace("OTHER_ENV_CIDR:", "OTHER_CIDR:"))
     assert main(["validate", "--env", "dev", "-f", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)["diagnostics"]
+    # Reported at the `$` of the placeholder in the source file; the rendered position is kept.
+    assert [(d["code"], d["file"], d["line"], d["column"], d["fieldPath"]) for d in report] == [
+        ("YML011", "policies/deny-cross-env.yaml", 12, 17, "spec.egress[0].destination.nets[0]")]
     rendered = subprocess.run(["kubectl", "kustomize", "overlays/dev"], capture_output=True, text=True,
                               check=True).stdout.splitlines()
     line = next(i for i, text in enumerate(rendered, 1) if "${OTHER_ENV_CIDR}" in text)
     column = rendered[line - 1].index("${") + 1
-    assert _json(capsys) == [("YML011", "<kustomize overlays/dev>", line, column)]
+    assert report[0]["data"]["rendered"] == f"<kustomize overlays/dev>:{line}:{column}"
 
 
 @pytest.mark.slow

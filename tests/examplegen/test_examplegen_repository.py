@@ -171,3 +171,20 @@ def test_the_observed_flows_the_example_change_touches_are_recorded() -> None:
                         assert '"action":"deny"' in line
                         imds += 1
         assert orders_user > 100 and imds > 10, env
+
+
+def test_generator_model_of_sock_shop_matches_the_policy_files() -> None:
+    """The traces in the recorded flows come from beliefs.SOCK_SHOP_INGRESS; keep it equal to the YAML."""
+    from tierguard.examplegen.beliefs import SOCK_SHOP_INGRESS
+
+    directory = REPO / "policies" / "application" / "sock-shop"
+    from_files = {}
+    for service, _ in SOCK_SHOP_INGRESS:
+        policy = _yaml(directory / f"{service}.yaml")
+        assert policy["metadata"]["name"] == f"application.{service}"
+        assert policy["spec"]["selector"] == f"name == '{service}'"
+        callers = tuple((rule["source"]["selector"].split("'")[1], rule["destination"]["ports"][0])
+                        for rule in policy["spec"]["ingress"])
+        assert all(rule["action"] == "Allow" and rule["protocol"] == "TCP" for rule in policy["spec"]["ingress"])
+        from_files[service] = callers
+    assert from_files == dict(SOCK_SHOP_INGRESS)

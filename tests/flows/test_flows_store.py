@@ -201,3 +201,21 @@ def test_store_from_a_local_s3_compatible_server(tmp_path: Path,
     finally:
         server.stop()
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_gzip_fast_path_and_truncated_gzip_fallback(tmp_path: Path) -> None:
+    import gzip
+
+    body = Path(fixture("ce.jsonl")).read_bytes()
+    whole = tmp_path / "whole.jsonl.gz"
+    whole.write_bytes(gzip.compress(body))
+    cut = tmp_path / "cut.log"  # no .gz suffix: gzip is detected by its magic bytes
+    many = b"".join(body.replace(b'"node-a"', f'"node-{n}"'.encode()) for n in range(40))
+    packed = gzip.compress(many)
+    cut.write_bytes(packed[: len(packed) - 30])
+    with FlowStore(tmp_path / "s.duckdb") as store:
+        report = _import(store, str(whole), str(cut))
+    assert [(f.fast_path, f.status) for f in report.files] == [(True, "imported"),
+                                                               (False, "imported")]
+    assert report.files[0].records == 4
+    assert report.diagnostics[-2].code == "FLW505" or report.diagnostics[-1].code == "FLW505"

@@ -5,6 +5,7 @@ Pure: works on an already loaded Topology. Failures are returned as messages, ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tierguard.engine.packet import Packet, Peer, parse_ip, protocol_number
@@ -129,6 +130,8 @@ class Resolver:
         self.topology = topology
         self._flow: dict[tuple[str, str, str, str, str | None], Resolved] = {}
         self._specs: dict[str, Resolved] = {}
+        self._ends: dict[tuple[str, str, str, str, str | None], tuple[Resolved, str]] = {}
+        self._protocols: dict[str | int, int] = {}
 
     def flow_peer(self, kind: str, namespace: str, name: str, name_aggr: str,
                   ip_text: str | None) -> Resolved:
@@ -139,6 +142,22 @@ class Resolver:
                 self._flow.clear()
             found = self._flow[key] = resolve_flow_peer(self.topology, kind, namespace, name,
                                                         name_aggr, ip_text)
+        return found
+
+    def flow_end(self, end: tuple[str, str, str, str, str | None],
+                 label: Callable[[str, str, str, str, str | None], str]) -> tuple[Resolved, str]:
+        """`flow_peer` plus a display label, cached together (the hot path of simulate)."""
+        found = self._ends.get(end)
+        if found is None:
+            if len(self._ends) > self._LIMIT:
+                self._ends.clear()
+            found = self._ends[end] = (self.flow_peer(*end), label(*end))
+        return found
+
+    def protocol(self, value: str | int) -> int:
+        found = self._protocols.get(value)
+        if found is None:
+            found = self._protocols[value] = protocol_number(value)
         return found
 
     def spec(self, text: str) -> Resolved:

@@ -202,6 +202,24 @@ def _opt_port(doc: dict[str, object], key: str) -> int | None:
     return value
 
 
+_END_KEYS = tuple(tuple(f"{side}_{field}" for field in ("type", "namespace", "name", "name_aggr",
+                                                           "ip"))
+                  for side in ("source", "dest"))
+
+
+def _end(doc: dict[str, object], keys: tuple[str, ...]) -> tuple[str, str, str, str, str | None]:
+    values = [doc.get(k) for k in keys]
+    for key, value in zip(keys, values):
+        if value is not None and type(value) is not str:
+            raise _BadRecord(f"{key} is {type(value).__name__}, expected a string")
+    kind, namespace, name, name_aggr, ip = (
+        "" if v is None or v == "-" else str(v) for v in values)
+    kind = kind or "net"
+    if kind not in _CALICO_TYPES:
+        raise _BadRecord(f"{keys[0]} {kind!r} is not wep, hep, ns or net")
+    return kind, namespace, name, name_aggr, ip or None
+
+
 def calico_line_query(resolver: Resolver, doc: object, file: str, line: int) -> Query:
     """One Calico Enterprise flow-log object (felix line or Elasticsearch `_source`) -> Query.
 
@@ -214,26 +232,27 @@ def calico_line_query(resolver: Resolver, doc: object, file: str, line: int) -> 
         return Query(file, line, "", "", None, "a flow-log line must be a JSON object",
                      malformed=True)
     try:
-        ends = []
-        for side in ("source", "dest"):
-            kind = _opt_text(doc, f"{side}_type") or "net"
-            if kind not in _CALICO_TYPES:
-                raise _BadRecord(f"{side}_type {kind!r} is not wep, hep, ns or net")
-            ends.append((kind, _opt_text(doc, f"{side}_namespace"), _opt_text(doc, f"{side}_name"),
-                         _opt_text(doc, f"{side}_name_aggr"), _opt_text(doc, f"{side}_ip") or None))
+        src_end, dst_end = _end(doc, _END_KEYS[0]), _end(doc, _END_KEYS[1])
         proto = doc.get("proto")
         if not isinstance(proto, (str, int)) or isinstance(proto, bool):
             raise _BadRecord(f"proto {proto!r} is not a protocol name or number")
-        number = protocol_number(proto)
+        number = resolver.protocol(proto)
         dst_port, src_port = _opt_port(doc, "dest_port"), _opt_port(doc, "source_port")
         recorded = tuple((k, v) for k in ("reporter", "action")
                          if isinstance(v := doc.get(k), str))
     except (_BadRecord, ValueError) as error:
         return Query(file, line, "", "", None, f"bad flow-log record: {error}", malformed=True)
-    labels = [_end_label(*end) for end in ends]
-    return _query(file, line, labels[0], labels[1], resolver.flow_peer(*ends[0]),
-                  resolver.flow_peer(*ends[1]),
-                  lambda s, d: make_packet(s, d, number, dst_port, src_port), recorded)
+    src, src_label = resolver.flow_end(src_end, _end_label)
+    dst, dst_label = resolver.flow_end(dst_end, _end_label)
+    if src.peer is None or dst.peer is None:
+        return _query(file, line, src_label, dst_label, src, dst, _no_packet, recorded)
+    notes = tuple(n for n in (src.note, dst.note) if n)
+    packet = make_packet(src.peer, dst.peer, number, dst_port, src_port)
+    return Query(file, line, src_label, dst_label, packet, "", notes, recorded)
+
+
+def _no_packet(src: Peer, dst: Peer) -> Packet:
+    raise ValueError("unresolved")
 
 
 def _end_label(kind: str, namespace: str, name: str, name_aggr: str, ip: str | None) -> str:

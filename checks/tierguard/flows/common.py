@@ -149,15 +149,29 @@ def network_aggr(ip: str | None) -> str:
     return "pvt" if private_v4 or private_v6 else "pub"
 
 
-def parse_hits(raw: Iterable[str]) -> tuple[tuple[PolicyHit, ...], list[str]]:
-    """Parse hit strings, sorted by index (the stored order is random); return parse problems."""
+HitCache = dict[str, "PolicyHit | str"]
+
+
+def parse_hits(raw: Iterable[str], cache: HitCache | None = None
+               ) -> tuple[tuple[PolicyHit, ...], list[str]]:
+    """Parse hit strings, sorted by index (the stored order is random); return parse problems.
+
+    `cache` (per read) remembers each distinct string's hit or error: traces repeat a lot."""
     hits: list[PolicyHit] = []
     problems: list[str] = []
     for entry in raw:
-        try:
-            hits.append(parse_hit(entry))
-        except HitError as exc:
-            problems.append(f"policy hit {entry!r}: {exc}")
+        parsed = cache.get(entry) if cache is not None else None
+        if parsed is None:
+            try:
+                parsed = parse_hit(entry)
+            except HitError as exc:
+                parsed = f"policy hit {entry!r}: {exc}"
+            if cache is not None:
+                cache[entry] = parsed
+        if isinstance(parsed, str):
+            problems.append(parsed)
+        else:
+            hits.append(parsed)
     hits.sort(key=lambda hit: hit.index)
     return tuple(hits), problems
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import duckdb
+import orjson
 
 from tierguard.diagnostics import Diagnostic
 from tierguard.flows import codes, fastpath
@@ -244,10 +245,10 @@ class FlowStore:
                         transform: Transform | None, report: ImportReport,
                         file_report: FileReport, progress: Callable[[int], None],
                         now_ms: int) -> int:
-        from tierguard.flows.read import _checked
+        from tierguard.flows.read import check_records
 
-        seen: set[bytes] = set()
-        items = _checked(read_input(source, fmt, options), seen, now_ms)
+        seen: set[int] = set()
+        items = check_records(read_input(source, fmt, options), seen, now_ms)
         records = _collect_problems(items, report, file_report)
         if transform is not None:
             records = transform(records)
@@ -268,7 +269,7 @@ class FlowStore:
 
     def _merge_staging(self) -> int:
         """Merge the staging rows not yet in `seen` into the hourly `flows` aggregates."""
-        con = _Timed(self.connection) if os.environ.get("TIERGUARD_TIME_SQL") else self.connection
+        con = self.connection
         overlap = _scalar(con, "SELECT count(*) FROM staging SEMI JOIN seen USING (record_hash)")
         fresh = ("staging" if overlap == 0 else
                  "(SELECT * FROM staging ANTI JOIN seen USING (record_hash))")
@@ -340,11 +341,19 @@ class FlowStore:
             unresolved=self._unresolved(top))
 
     def _talkers(self, where: str, top: int) -> tuple[Talker, ...]:
+        # Collapse hour buckets per key first (an integer GROUP BY), then label the few keys.
+        peer_columns = [f"{p}_{c}" for p in ("src", "dst")
+                        for c in ("type", "namespace", "name", "name_aggr", "ip")]
+        picked = ", ".join(f"any_value({c}) AS {c}" for c in
+                           (*peer_columns, "dest_port", "proto_name", "action"))
         rows = self.connection.execute(
+            f"WITH per_key AS (SELECT key_hash, {picked}, sum(records) AS records, "
+            "sum(num_flows) AS num_flows, sum(bytes_in + bytes_out) AS bytes FROM flows "
+            f"WHERE {where} GROUP BY key_hash) "
             f"SELECT {_peer_label('src')} AS s, {_peer_label('dst')} AS d, dest_port, "
             "proto_name, action, sum(records)::BIGINT, sum(num_flows)::BIGINT, "
-            "sum(bytes_in + bytes_out)::BIGINT AS b FROM flows "
-            f"WHERE {where} GROUP BY ALL ORDER BY b DESC, 6 DESC, s, d LIMIT {int(top)}").fetchall()
+            "sum(bytes)::BIGINT AS b FROM per_key "
+            f"GROUP BY ALL ORDER BY b DESC, 6 DESC, s, d LIMIT {int(top)}").fetchall()
         return tuple(Talker(*row) for row in rows)
 
     def _unresolved(self, top: int) -> tuple[Unresolved, ...]:
@@ -446,7 +455,7 @@ def _spooled_batches(records: Iterable[FlowRecord]) -> Iterator[tuple[str, int]]
     """Write staging rows to temporary NDJSON files of PYTHON_BATCH rows for read_json."""
     batch: list[str] = []
     for record in records:
-        batch.append(json.dumps(staging_row(record)))
+        batch.append(orjson.dumps(staging_row(record)).decode())
         if len(batch) == PYTHON_BATCH:
             yield _spool(batch), len(batch)
             batch = []
@@ -515,13 +524,3 @@ def read_store(location: str | Path) -> Iterator[FlowRecord]:
     with open_store(location) as store:
         yield from store.records()
 
-
-class _Timed:
-    def __init__(self, con: Any) -> None:
-        self.con = con
-
-    def execute(self, sql: str, *args: Any) -> Any:
-        started = time.perf_counter()
-        result = self.con.execute(sql, *args)
-        print(f"{time.perf_counter() - started:.3f}s {sql[:90]}", file=__import__("sys").stderr)
-        return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tierguard.loader.nodes import LMap, LSeq, Node
+from tierguard.loader.nodes import LMap, LScalar, LSeq, Node
 
 _TOKEN = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
 
@@ -54,3 +54,35 @@ def node_at(root: Node, path: str) -> Node | None:
         if node is None:
             return None
     return node
+
+
+def _contains(node: Node, line: int, col: int) -> bool:
+    span = node.span
+    after_start = (line, col) >= (span.line, span.col)
+    before_end = span.end_line == 0 or (line, col) < (span.end_line, span.end_col)
+    return after_start and before_end
+
+
+def _steps_at(node: Node, line: int, col: int) -> list[str | int] | None:
+    if isinstance(node, LScalar):
+        return [] if _contains(node, line, col) else None
+    children: list[tuple[str | int, Node]] = (
+        [(str(key.value), value) for key, value in node.entries] if isinstance(node, LMap)
+        else list(enumerate(node.items)))
+    for step, child in children:
+        if _contains(child, line, col):
+            inner = _steps_at(child, line, col)
+            if inner is not None:
+                return [step, *inner]
+    return None
+
+
+def path_at(root: Node, line: int, col: int) -> str | None:
+    """The field path of the innermost scalar value under `root` that contains (line, col)."""
+    steps = _steps_at(root, line, col)
+    if steps is None:
+        return None
+    path = ""
+    for step in steps:
+        path = join(path, step)
+    return path

@@ -98,13 +98,19 @@ def _same_value(source: Node, rendered: Node) -> bool:
     return type(source) is type(rendered)
 
 
+def _quote(node: LScalar) -> int:
+    return 1 if node.style in ("'", '"') else 0
+
+
 def _moved(span: Span, rendered: Node, source: Node) -> Span:
     """`span` re-based from the rendered node onto the source node (keeps an in-scalar offset)."""
     start = rendered.span
     if (span.line == start.line and span.end_line == span.line and span.col >= start.col
             and isinstance(source, LScalar) and isinstance(rendered, LScalar)
             and source.value == rendered.value and source.span.line == source.span.end_line):
-        return source.span.shifted(span.col - start.col, span.end_col - span.col)
+        # The offset inside the value; quoting may differ between the source and kustomize's output.
+        offset = span.col - start.col - _quote(rendered)
+        return source.span.shifted(max(offset, 0) + _quote(source), span.end_col - span.col)
     return source.span
 
 

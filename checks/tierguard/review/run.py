@@ -12,9 +12,11 @@ pure modules it calls (touch, replay, reach, conntests, findings, acks, gate).
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -117,15 +119,16 @@ def _review_trees(repo: Path, base: GitTree, head: GitTree, options: Options,
     tests, test_problems = _connectivity_tests(head.root)
     base_tests, _ = _connectivity_tests(base.root)
     authors = (Author("", options.author),) if options.author else head_authors(repo, base.commit, head)
+    context = _Context(base_config, head_config, authors, ack_set.active, tests, base_tests,
+                       tuple(ack_set.diagnostics) + test_problems, options.cache_dir or repo / CACHE_DIR)
     reviews: list[EnvironmentReview] = []
-    for environment in environments:
+    if options.time_budget is None and len(environments) > 1 and _workers() > 1:
+        reviews = _review_in_parallel(environments, context)
+    for environment in environments if not reviews else ():
         if options.time_budget is not None and time.monotonic() - started > options.time_budget:
             notes.append(f"time budget of {options.time_budget:g} s used up: environment "
                          f"{environment.name} not reviewed")
             continue
-        context = _Context(base_config, head_config, authors, ack_set.active, tests, base_tests,
-                           tuple(ack_set.diagnostics) + test_problems,
-                           options.cache_dir or repo / CACHE_DIR)
         reviews.append(review_environment(environment, context))
     environments_gate = gate.overall_gate(reviews)
     return ReviewResult(
@@ -138,6 +141,23 @@ def _review_trees(repo: Path, base: GitTree, head: GitTree, options: Options,
         elapsed_seconds=time.monotonic() - started,
         notes=tuple(notes),
     )
+
+
+def _workers() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
+def _review_in_parallel(environments: Sequence[Environment], context: _Context) -> list[EnvironmentReview]:
+    """Environments are independent and evaluation is CPU-bound: one process each (forked, so
+    nothing is imported twice), results in configuration order."""
+    try:
+        pool = ProcessPoolExecutor(max_workers=min(_workers(), len(environments)),
+                                   mp_context=multiprocessing.get_context("fork"))
+    except (OSError, ValueError):
+        return []
+    with pool:
+        jobs = [pool.submit(review_environment, environment, context) for environment in environments]
+        return [job.result() for job in jobs]
 
 
 def _select(config: Config, names: Sequence[str]) -> tuple[Environment, ...]:

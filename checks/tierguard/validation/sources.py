@@ -7,6 +7,7 @@ objects (validate, simulate, review, rbac): `load_paths`, `load_stream`, `load_e
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from tierguard.config.model import Config, Environment
 from tierguard.diagnostics import Diagnostic
+from tierguard.loader import paths
 from tierguard.loader.discovery import discover
 from tierguard.loader.envsubst import VAR_NAME, substitute_stream
 from tierguard.loader.files import display_name, load_file
@@ -149,6 +151,18 @@ def environment_variables(config: Config, environment: Environment) -> tuple[dic
     return {k: v for k, v in values.items() if VAR_NAME.match(k)}, diagnostics
 
 
+def _attach(diagnostic: Diagnostic, resources: Sequence[ResourceDoc]) -> Diagnostic:
+    """Give a stream-positioned diagnostic (an unset variable) its object and field path."""
+    span = diagnostic.span
+    if span is None or diagnostic.resource is not None:
+        return diagnostic
+    for resource in resources:
+        path = paths.path_at(resource.root, span.line, span.col)
+        if path is not None:
+            return dataclasses.replace(diagnostic, resource=resource.ref, field_path=resource.field(path))
+    return diagnostic
+
+
 def load_environment(config: Config, environment: Environment, which: Which = shutil.which,
                      run: Runner = subprocess.run, with_sources: bool = True) -> LoadedEnvironment:
     """Render, substitute and load one environment's overlay.
@@ -166,6 +180,7 @@ def load_environment(config: Config, environment: Environment, which: Which = sh
     text = substituted.text
     problems.extend(substituted.diagnostics)
     loaded = load_stream(text, rendered.stream_name, config.limits)
+    problems = [_attach(problem, loaded.resources) for problem in problems]
     index = SourceIndex.build(kustomization_sources(overlay, config.limits), config.root, config.limits) \
         if with_sources else SourceIndex({}, {})
     return LoadedEnvironment(environment, rendered.stream_name, text,

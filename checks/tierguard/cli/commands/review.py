@@ -7,7 +7,8 @@
                      [--time-budget SECONDS] [--author EMAIL] [-c tierguard.yaml]
     tierguard review --example [--out-dir DIR]
 
-Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration, 3 internal error.
+Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration, 3 internal error;
+`--exit-zero` reports without gating (0 instead of 1).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                             help=f"also write the {name} report to FILE")
     parser.add_argument("-C", "--repo", type=Path, default=Path("."),
                         help="repository to review (default: the current directory)")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="report only: exit 0 even when the gate fails (2 and 3 still mean errors)")
     parser.add_argument("--example", action="store_true",
                         help="review the bundled example change (examples/change/) in a temporary "
                              "clone of the bundled example; writes Markdown and SARIF to --out-dir")
@@ -96,9 +99,12 @@ def run(args: argparse.Namespace) -> int:
         from tierguard.review import example
 
         try:
-            return example.run_example(args.repo.resolve(), args.out_dir, args.format)
+            code = example.run_example(args.repo.resolve(), args.out_dir, args.format)
         except example.ExampleError as error:
             raise _usage(str(error)) from error
+        except (ReviewError, WorkspaceError, SetupError) as error:
+            raise _usage(str(error)) from error
+        return 0 if args.exit_zero else code
     if args.time_budget is not None and args.time_budget <= 0:
         raise _usage("--time-budget must be a positive number of seconds")
     options = Options(repo=args.repo.resolve(), base=args.base, head=args.head,
@@ -108,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     emit(result, args.format, args.output_file, {
         "markdown": args.markdown_out, "sarif": args.sarif_out, "json": args.json_out,
         "junit": args.junit_out, "summary": args.summary_out})
-    return exit_code(result)
+    return 0 if args.exit_zero else exit_code(result)
 
 
 def review(options: Options) -> ReviewResult:

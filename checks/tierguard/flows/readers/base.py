@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from tierguard.flows import codes
 from tierguard.flows.common import FieldError
@@ -34,8 +35,8 @@ def json_lines(source: FlowInput, build: Builder) -> Iterator[Item]:
             continue
         number, line = item
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
             yield problem(codes.MALFORMED_LINE, source.label, number,
                           f"not valid JSON at column {exc.colno}: {exc.msg}"
                           + (" (half-written last line?)" if not line.endswith("\n") else ""))

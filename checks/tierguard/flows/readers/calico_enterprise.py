@@ -12,6 +12,7 @@ from typing import Any
 from tierguard.flows import codes
 from tierguard.flows.common import (
     FieldError,
+    HitCache,
     ce_labels,
     dash_empty,
     endpoint_type,
@@ -39,16 +40,17 @@ from tierguard.flows.source import FlowInput
 
 
 def read(source: FlowInput, options: ReadOptions) -> Iterator[Item]:
-    return json_lines(source, build)
+    cache: HitCache = {}
+    return json_lines(source, lambda obj, label, line: build(obj, label, line, cache))
 
 
-def build(obj: dict[str, Any], label: str, line: int) -> Built:
+def build(obj: dict[str, Any], label: str, line: int, cache: HitCache | None = None) -> Built:
     doc = obj.get("_source", obj)
     if not isinstance(doc, dict):
         raise FieldError(codes.BAD_FIELD, "_source is not an object")
     enforced_raw, pending_raw = policy_lists(doc.get("policies"))
-    enforced, problems = parse_hits(enforced_raw)
-    pending, pending_problems = parse_hits(pending_raw or ())
+    enforced, problems = parse_hits(enforced_raw, cache)
+    pending, pending_problems = parse_hits(pending_raw or (), cache)
     start_ms = unix_seconds_ms(doc["start_time"], "start_time")
     end_ms = unix_seconds_ms(doc["end_time"], "end_time")
     record = FlowRecord(
