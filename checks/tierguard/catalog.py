@@ -9,6 +9,7 @@ from tierguard.engine import codes as engine_codes
 from tierguard.engine import compile_codes
 from tierguard.flows import codes as flows_codes
 from tierguard.inventory import codes as inventory_codes
+from tierguard.lint import codes as lint_codes
 from tierguard.config import codes as config_codes
 from tierguard.loader import codes as loader_codes
 from tierguard.rules import codes as rules_codes
@@ -31,6 +32,7 @@ def _families() -> tuple[tuple[CodeDoc, ...], ...]:
         rules_codes.CODES,
         review_codes.CODES,
         flows_codes.CODES,
+        lint_codes.CODES,
     )
 
 

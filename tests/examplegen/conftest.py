@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tierguard.examplegen.generate import flow_records
 from tierguard.examplegen.topology import Topology, load_topology
 

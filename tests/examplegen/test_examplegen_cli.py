@@ -7,10 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tierguard.examplegen.cli import main
-
 from conftest import TOPOLOGY_FILE
+from tierguard.examplegen.cli import main
 
 
 def test_flows_with_a_record_cap_writes_exactly_that_many(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,6 @@ import ipaddress
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tierguard.examplegen.generate import flow_files, inventory_yaml
 from tierguard.examplegen.topology import Topology
 from tierguard.examplegen.world import build_world

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tierguard.examplegen.topology import Topology
 from tierguard.examplegen.world import build_world
 
 Record = dict[str, object]
 DAY = 86400
-START = int(datetime(2026, 11, 18, tzinfo=timezone.utc).timestamp())
+START = int(datetime(2026, 11, 18, tzinfo=UTC).timestamp())
 
 
 def _policies(record: Record, key: str) -> list[str]:
@@ -78,7 +78,7 @@ def test_nightly_cronjob_runs_once_a_night_with_a_new_job_name(dev_records: list
     names = sorted({str(r["source_name_aggr"]) for r in backup})
     assert len(names) == 7
     assert all(name.endswith("-*") for name in names)
-    hours = {datetime.fromtimestamp(int(r["start_time"]), timezone.utc).hour for r in backup}  # type: ignore[call-overload]
+    hours = {datetime.fromtimestamp(int(r["start_time"]), UTC).hour for r in backup}  # type: ignore[call-overload]
     assert hours == {2}
     targets = {(r["dest_name_aggr"], r["dest_port"], r["reporter"], r["action"]) for r in backup}
     assert ("ledger-db-*", 5432, "dst", "allow") in targets
@@ -115,7 +115,7 @@ def test_instance_metadata_attempt_is_denied_at_the_source(dev_records: list[Rec
     agent = [r for r in dev_records if _starts_with(r["source_name_aggr"], "ebs-csi-controller-")
              and r["dest_port"] == 80 and r["dest_name_aggr"] == "pub"]
     assert agent and {r["action"] for r in agent} == {"allow"}
-    assert {tuple(_policies(r, "enforced_policies"))[0] for r in agent} == {
+    assert {_policies(r, "enforced_policies")[0] for r in agent} == {
         "0|security|security.block-instance-metadata|pass|0"}
 
 

@@ -9,11 +9,9 @@ from typing import Any
 
 import pytest
 import yaml
-
+from conftest import REPO
 from tierguard.examplegen.generate import flow_files, inventory_yaml
 from tierguard.examplegen.topology import Topology
-
-from conftest import REPO
 
 ENVS = ("dev", "staging", "prod")
 KUBECTL_ORDER = ["Namespace", "Pod", "ServiceAccount", "Service", "EndpointSlice", "Node"]

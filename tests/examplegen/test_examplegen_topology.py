@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 import yaml
-
-from tierguard.examplegen.topology import Topology, TopologyError, load_topology, parse_topology
-
 from conftest import TOPOLOGY_FILE
+from tierguard.examplegen.topology import Topology, TopologyError, load_topology, parse_topology
 
 
 def _data() -> dict[str, Any]:

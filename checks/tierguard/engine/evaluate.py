@@ -23,7 +23,7 @@ from tierguard.engine.ir import (
     StagedAction,
 )
 from tierguard.engine.match import RuleMatcher
-from tierguard.engine.memo import KeyFacts, NetsIndex, SideKeys, key_facts
+from tierguard.engine.memo import KeyFacts, NetsIndex, SelectorIndex, SideKeys, key_facts
 from tierguard.engine.order import policy_sort_key, tier_sort_key
 from tierguard.engine.packet import Packet, Peer
 from tierguard.engine.topology import Topology
@@ -120,7 +120,7 @@ class Evaluator:
         self._memo: dict[tuple[object, ...], SideResult] = {}
         all_rules = [r for p in policy_set.policies for r in p.ingress + p.egress]
         all_rules += [r for p in self._profiles.values() for r in p.ingress + p.egress]
-        self._keys = SideKeys(self.matcher, NetsIndex(all_rules))
+        self._keys = SideKeys(self.matcher, NetsIndex(all_rules), SelectorIndex(all_rules))
 
     def _all_tiers(self) -> tuple[CompiledTier, ...]:
         tiers = {t.name: t for t in self.policy_set.tiers}
@@ -163,7 +163,8 @@ class Evaluator:
         profiles = tuple(self.profile(n) for n in endpoint.profiles)
         rules = [r for _, ps in tiers for p in ps for r in p.rules(direction)]
         rules += [r for prof in profiles for r in _profile_rules(prof, direction)]
-        return Chain(tiers, profiles, key_facts(rules, direction, self._keys.index))
+        return Chain(tiers, profiles, key_facts(rules, direction, self._keys.index,
+                                                   self._keys.selectors))
 
     def side(self, endpoint: Endpoint, direction: Direction, pkt: Packet, mode: Mode,
              explain: bool = False) -> SideResult:

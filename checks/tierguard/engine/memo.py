@@ -52,11 +52,48 @@ class NetsIndex:
         return found
 
 
+class SelectorIndex:
+    """Every distinct rule selector (by canonical text); a peer maps to a bitmask of matches."""
+
+    def __init__(self, rules: Iterable[CompiledRule]) -> None:
+        self.ids: dict[int, int] = {}  # id(Selector) -> bit
+        by_text: dict[str, int] = {}
+        self._selectors: list[Selector] = []
+        for rule in rules:
+            for side in (rule.source, rule.destination):
+                for sel in (side.selector, side.not_selector):
+                    if sel is None or id(sel) in self.ids:
+                        continue
+                    text = str(sel)
+                    if text not in by_text:
+                        by_text[text] = len(self._selectors)
+                        self._selectors.append(sel)
+                    self.ids[id(sel)] = by_text[text]
+        self._bits: dict[int, int] = {}
+
+    def mask(self, selectors: Iterable[Selector]) -> int:
+        bits = 0
+        for sel in selectors:
+            bits |= 1 << self.ids[id(sel)]
+        return bits
+
+    def bits(self, peer: Peer, matcher: RuleMatcher) -> int:
+        """Which selectors the peer's address matches (IP-set semantics), cached per identity."""
+        found = self._bits.get(peer.ident)
+        if found is None:
+            found = 0
+            for i, sel in enumerate(self._selectors):
+                if matcher.peer_matches(sel, peer):
+                    found |= 1 << i
+            self._bits[peer.ident] = found
+        return found
+
+
 @dataclass(frozen=True, slots=True)
 class KeyFacts:
     """What a chain's rules look at, on the peer's and on the local endpoint's side."""
 
-    peer_selectors: tuple[Selector, ...]
+    peer_selectors: int  # SelectorIndex mask
     peer_nets: int  # NetsIndex mask
     peer_named_ports: bool  # named ports depend on the owners' declared ports
     peer_exact: bool  # Service rules depend on the exact address
@@ -68,48 +105,43 @@ def _has_named_ports(side: EntityMatch) -> bool:
     return any(m is not None and bool(m.names) for m in (side.ports, side.not_ports))
 
 
-def key_facts(rules: list[CompiledRule], direction: Direction, index: NetsIndex) -> KeyFacts:
+def key_facts(rules: list[CompiledRule], direction: Direction, index: NetsIndex,
+              selectors: SelectorIndex) -> KeyFacts:
     ingress = direction is Direction.INGRESS
     peer_sides = [r.source if ingress else r.destination for r in rules]
     local_sides = [r.destination if ingress else r.source for r in rules]
-    selectors: dict[int, Selector] = {}
+    found: dict[int, Selector] = {}
     for side in peer_sides:
         for sel in (side.selector, side.not_selector):
             if sel is not None:
-                selectors.setdefault(id(sel), sel)
-    return KeyFacts(tuple(selectors.values()), index.mask(peer_sides),
+                found.setdefault(id(sel), sel)
+    return KeyFacts(selectors.mask(found.values()), index.mask(peer_sides),
                     any(_has_named_ports(s) for s in peer_sides),
                     any(s.service is not None for s in peer_sides), index.mask(local_sides),
                     any(s.service is not None for s in local_sides))
 
 
 class SideKeys:
-    """Builds memo keys; caches selector signatures per (chain, peer identity)."""
+    """Builds memo keys from the per-address selector and CIDR bitmasks."""
 
-    def __init__(self, matcher: RuleMatcher, index: NetsIndex) -> None:
+    def __init__(self, matcher: RuleMatcher, nets: NetsIndex, selectors: SelectorIndex) -> None:
         self.matcher = matcher
-        self.index = index
-        self._signatures: dict[tuple[int, int], tuple[bool, ...]] = {}
+        self.index = nets
+        self.selectors = selectors
 
     def _nets(self, peer: Peer, mask: int) -> int:
         if not mask:
             return 0
         return -1 if peer.ip is None else self.index.bits(peer.ip) & mask
 
-    def _signature(self, chain_id: int, facts: KeyFacts, peer: Peer) -> tuple[bool, ...]:
-        key = (chain_id, peer.ident)
-        found = self._signatures.get(key)
-        if found is None:
-            matches = self.matcher.peer_matches
-            found = self._signatures[key] = tuple(matches(s, peer) for s in facts.peer_selectors)
-        return found
-
     def key(self, chain_id: int, facts: KeyFacts, local: Peer, peer: Peer,
             pkt: Packet) -> tuple[object, ...]:
         if facts.peer_exact:
             peer_part: object = (peer.ident, peer.ip)
         else:
-            peer_part = (self._signature(chain_id, facts, peer), self._nets(peer, facts.peer_nets),
+            selected = (self.selectors.bits(peer, self.matcher) & facts.peer_selectors
+                        if facts.peer_selectors else 0)
+            peer_part = (selected, self._nets(peer, facts.peer_nets),
                          peer.ident if facts.peer_named_ports else 0)
         local_part = local.ip if facts.local_exact else self._nets(local, facts.local_nets)
         return (chain_id, local.ident, local_part, peer_part, pkt.protocol, pkt.dst_port,

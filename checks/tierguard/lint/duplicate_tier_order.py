@@ -27,9 +27,9 @@ DOC = CodeDoc(
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     by_order: dict[float, list[str]] = {}
-    for tier in ctx.policy_set.tiers:
-        if tier.order is not None and tier.defined:
-            by_order.setdefault(tier.order, []).append(tier.name)
+    for compiled in ctx.policy_set.tiers:
+        if compiled.order is not None and compiled.defined:
+            by_order.setdefault(compiled.order, []).append(compiled.name)
     for tier in ctx.tiers:
         order = tier.model.order
         if order is None:

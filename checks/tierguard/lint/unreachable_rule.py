@@ -58,5 +58,5 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
                     ID, DEFAULT_SEVERITY,
                     f"{source.ref} {path} is unreachable: spec.{where}[{first.index}] "
                     f"({first.action.value} with no match criteria) matches every packet first",
-                    source.span_of(f"{path}.action") or source.span_of(path), path,
+                    source.span_of(path), path,
                     hint="move this rule above the catch-all rule, or delete it")

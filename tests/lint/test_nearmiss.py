@@ -1,0 +1,52 @@
+"""Near-miss analysis: exact suggestions, and properties over random label sets (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tierguard.inventory.model import Endpoint, EndpointKind
+from tierguard.lint.nearmiss import Miss, closest, matches_any, misses, positive_tests
+from tierguard.selector import parse
+
+
+def pod(**labels: str) -> Endpoint:
+    return Endpoint(EndpointKind.WORKLOAD, "p", "shop", labels)
+
+
+def test_the_rest_of_the_selector_picks_the_candidates() -> None:
+    endpoints = [pod(name="carts", tier="back"), pod(name="cards", tier="front")]
+    # 'cart' is as close to 'cards' as to 'carts'; only the tier=back pod is what the rest selects.
+    assert misses(parse("name == 'cart' && tier == 'back'"), endpoints) == (
+        Miss("name", ("cart",), True, "carts", 1),)
+
+
+def test_tests_under_not_or_or_are_not_blamed() -> None:
+    selector = parse("!(name == 'x') && (a == 'b' || c == 'd') && name in {'cart', 'cat'}")
+    assert [str(t) for t in positive_tests(selector.root)] == ['name in {"cart", "cat"}']
+
+
+def test_closest_needs_real_similarity() -> None:
+    assert closest(["cart"], ["carts", "orders"]) == "carts"
+    assert closest(["Carts"], ["carts"]) == "carts"
+    assert closest(["payment"], ["carts", "orders"]) is None
+
+
+labels = st.dictionaries(st.sampled_from(["name", "app", "tier"]), st.sampled_from(["a", "ab", "abc", "b"]),
+                         max_size=3)
+
+
+@given(st.lists(labels, max_size=6), st.sampled_from(["name", "app"]), st.sampled_from(["a", "ab", "abd", "z"]))
+def test_reported_misses_are_real_and_suggestions_exist(endpoint_labels: list[dict[str, str]], label: str,
+                                                        value: str) -> None:
+    endpoints = [pod(**found) for found in endpoint_labels]
+    selector = parse(f"{label} == '{value}' && has(tier)")
+    found = misses(selector, endpoints)
+    for miss in found:
+        assert not any(e.labels.get(miss.label) in miss.values for e in endpoints)
+        if miss.suggestion is not None:
+            assert sum(e.labels.get(miss.label) == miss.suggestion for e in endpoints) >= miss.suggestion_count >= 1
+    if any(e.labels.get(label) == value for e in endpoints):
+        assert all(m.label != label for m in found)
+    if matches_any(selector, endpoints):
+        assert found == ()
