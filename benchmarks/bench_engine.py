@@ -94,24 +94,24 @@ def _namespace_policies(n: int, count: int, namespaces: int) -> list[str]:
     peer = f"ns-{(n + 1) % namespaces:03d}"
     templates = [
         # Kubernetes NetworkPolicies: default deny + app-to-app allows.
-        f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
-        f"  namespace: {ns}\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress]\n",
-        f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web-from-any\n"
-        f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels: {{app: web}}\n  ingress:\n"
-        f"  - ports:\n    - port: 80\n    - port: 8080\n",
-        f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-from-web\n"
-        f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels: {{app: api}}\n  ingress:\n"
-        f"  - from:\n    - podSelector:\n        matchLabels: {{app: web}}\n    ports:\n"
-        f"    - port: http\n",
-        f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: db-from-api\n"
-        f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels: {{app: db}}\n  ingress:\n"
-        f"  - from:\n    - podSelector:\n        matchLabels: {{app: api}}\n"
-        f"    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {peer}\n"
-        f"    ports:\n    - port: 5432\n",
-        f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: cache-egress\n"
-        f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels: {{app: cache}}\n"
-        f"  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0/8\n"
-        f"        except: [10.250.0.0/16]\n",
+        (f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
+         f"  namespace: {ns}\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress]\n"),
+        (f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web-from-any\n"
+         f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels: {{app: web}}\n  ingress:\n"
+         f"  - ports:\n    - port: 80\n    - port: 8080\n"),
+        (f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-from-web\n"
+         f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels: {{app: api}}\n  ingress:\n"
+         f"  - from:\n    - podSelector:\n        matchLabels: {{app: web}}\n    ports:\n"
+         f"    - port: http\n"),
+        (f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: db-from-api\n"
+         f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels: {{app: db}}\n  ingress:\n"
+         f"  - from:\n    - podSelector:\n        matchLabels: {{app: api}}\n"
+         f"    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {peer}\n"
+         f"    ports:\n    - port: 5432\n"),
+        (f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: cache-egress\n"
+         f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels: {{app: cache}}\n"
+         f"  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0/8\n"
+         f"        except: [10.250.0.0/16]\n"),
     ]
     calico = [
         lambda k: (f"apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n"

@@ -16,6 +16,7 @@ from tierguard.rules import codes as rules_codes
 from tierguard.validation import codes as validation_codes
 from tierguard.model import codes as model_codes
 from tierguard.rbac import codes as rbac_codes
+from tierguard.recommend import codes as recommend_codes
 from tierguard.review import codes as review_codes
 
 
@@ -33,6 +34,7 @@ def _families() -> tuple[tuple[CodeDoc, ...], ...]:
         review_codes.CODES,
         flows_codes.CODES,
         lint_codes.CODES,
+        recommend_codes.CODES,
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from engine_factory import ent, evaluator, packet, pod, policy, rule, traces
-
 from tierguard.engine.ir import (
     Action,
     CalicoVersion,

@@ -6,7 +6,6 @@ import ipaddress
 
 import pytest
 from engine_factory import ent, evaluator, netset, packet, pod, policy, ports, rule, traces
-
 from tierguard.engine.ir import Action, Direction, IcmpMatch, PolicyKind, ServiceRef
 from tierguard.engine.match import Why
 from tierguard.engine.trace import Mode

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from engine_factory import ent, evaluator, hep, netset, packet, pod, policy, ports, rule, traces
-
 from tierguard.engine.ir import Action, CompiledTier, PolicyKind, StagedAction
 
 NS = {"env": "prod"}

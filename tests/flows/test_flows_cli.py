@@ -85,3 +85,19 @@ def test_store_location_from_tierguard_yaml(tmp_path: Path,
     assert (code, err) == (0, "")
     assert (tmp_path / "data" / "prod.duckdb").is_file()
     assert f"2 new records of 2 read into {tmp_path / 'data' / 'prod.duckdb'}" in out
+
+
+def test_import_from_stdin(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(
+        Path(fixture("goldmane.jsonl")).read_bytes())))
+    before = set(Path(__import__("tempfile").gettempdir()).glob("tierguard-stdin-*"))
+    assert main(["flows", "import", "--store", str(tmp_path / "s.duckdb"), "--progress",
+                 "never", "-"]) == 0
+    out = capsys.readouterr().out
+    assert "<stdin>" in out and "2 new records of 2 read into" in out
+    after = set(Path(__import__("tempfile").gettempdir()).glob("tierguard-stdin-*"))
+    assert after <= before  # the spooled copy of stdin is removed

@@ -221,3 +221,16 @@ def test_eks_agent_cloudwatch_messages() -> None:
                                                                      Action.DENY)
     assert (timed.start_ms, timed.dest.ip, timed.attribute("tier")) == (
         1_760_000_005_000, "172.30.0.40", "BASELINE")
+
+
+def test_whisker_watch_stream_lines(tmp_path: Path) -> None:
+    import json
+
+    item = json.loads(Path(fixture("whisker.json")).read_text())["items"][1]
+    path = tmp_path / "watch.txt"
+    path.write_text(f"event: flow\ndata: {json.dumps(item)}\n\n: keep-alive\n"
+                    f"data: {json.dumps(item | {'dest_port': 9998})}\n")
+    assert detect(sniff(path)) is SourceFormat.WHISKER
+    records, errors = read(str(path))
+    assert errors == []
+    assert [(r.line, r.dest_port) for r in records] == [(2, 9999), (5, 9998)]

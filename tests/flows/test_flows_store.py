@@ -164,10 +164,21 @@ def test_every_format_exports_and_reads_back(tmp_path: Path) -> None:
 def test_missing_store_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no flow store at"):
         open_store(tmp_path / "none.duckdb")
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    with pytest.raises(StoreError, match="is a DuckDB file but not a tierguard flow store"):
+        list(read_flows(str(other)))
+    text = tmp_path / "text.duckdb"
+    text.write_text("not a database")
+    with pytest.raises(StoreError, match="cannot open flow store"):
+        list(read_flows(str(text)))
     items = list(read_flows([fixture("vpc-v2.txt")]))
     assert any(isinstance(i, FlowError) for i in items)
 
 
+@pytest.mark.slow
 def test_store_from_a_local_s3_compatible_server(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """moto's server mode is a real S3-compatible HTTP server on 127.0.0.1 (not a stand-in for
@@ -221,3 +232,18 @@ def test_gzip_fast_path_and_truncated_gzip_fallback(tmp_path: Path) -> None:
     (truncated,) = [d for d in report.diagnostics if d.code == "FLW505"]
     assert truncated.span is not None and truncated.span.file == str(cut)
     assert truncated.span.line > 1  # the lines before the cut were imported
+
+
+def test_second_import_adds_to_existing_hourly_aggregate(tmp_path: Path) -> None:
+    line = Path(fixture("ce.jsonl")).read_text().splitlines()[0]
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(line + "\n")
+    second.write_text(line.replace('"host":"node-a"', '"host":"node-c"')
+                      .replace('"start_time":1760000000', '"start_time":1759999000') + "\n")
+    with FlowStore(tmp_path / "s.duckdb") as store:
+        _import(store, str(first))
+        report = _import(store, str(second))
+        assert [(f.records, f.new_records) for f in report.files] == [(1, 1)]
+        assert _rows(store) == [("web-7d4b9c8f6d-*", "api-5c7f9d8b4c-*", 8080, "allow", "dst",
+                                 2, 6, 80, 104, 8400, 18200, 1_759_999_000_000,
+                                 1_760_000_300_000)]

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tierguard.inventory.model import Endpoint, EndpointKind
-from tierguard.lint.nearmiss import Miss, closest, matches_any, misses, positive_tests
+from tierguard.lint.nearmiss import Miss, closest, misses, positive_tests
+from tierguard.lint.universe import LabelClass, Universe, required_namespace
 from tierguard.selector import parse
 
 
@@ -15,10 +16,24 @@ def pod(**labels: str) -> Endpoint:
 
 
 def test_the_rest_of_the_selector_picks_the_candidates() -> None:
-    endpoints = [pod(name="carts", tier="back"), pod(name="cards", tier="front")]
-    # 'cart' is as close to 'cards' as to 'carts'; only the tier=back pod is what the rest selects.
-    assert misses(parse("name == 'cart' && tier == 'back'"), endpoints) == (
-        Miss("name", ("cart",), True, "carts", 1),)
+    universe = Universe([pod(name="carts", tier="back"), pod(name="carts", tier="back"),
+                         pod(name="cards", tier="front")])
+    # 'cart' is as close to 'cards' as to 'carts'; only the tier=back pods are what the rest selects.
+    assert misses(parse("name == 'cart' && tier == 'back'"), universe.classes) == (
+        Miss("name", ("cart",), True, "carts", 2),)
+
+
+def test_universe_groups_identical_labels_and_narrows_by_required_namespace() -> None:
+    ns = "projectcalico.org/namespace"
+    universe = Universe([pod(**{ns: "a", "x": "1"}), pod(**{ns: "a", "x": "1"}), pod(**{ns: "b", "x": "1"})])
+    assert [(dict(c.labels), c.count) for c in universe.classes] == [({ns: "a", "x": "1"}, 2),
+                                                                      ({ns: "b", "x": "1"}, 1)]
+    scoped = parse(f"(x == '1') && {ns} == 'b'")
+    assert required_namespace(scoped.root) == "b"
+    assert required_namespace(parse(f"x == '1' || {ns} == 'b'").root) is None
+    assert list(universe.candidates(scoped)) == [LabelClass({ns: "b", "x": "1"}, 1)]
+    assert [c.count for c in universe.matching(parse("x == '1'"))] == [2, 1]
+    assert not universe.matches_any(parse(f"{ns} == 'c'"))
 
 
 def test_tests_under_not_or_or_are_not_blamed() -> None:
@@ -40,13 +55,14 @@ labels = st.dictionaries(st.sampled_from(["name", "app", "tier"]), st.sampled_fr
 def test_reported_misses_are_real_and_suggestions_exist(endpoint_labels: list[dict[str, str]], label: str,
                                                         value: str) -> None:
     endpoints = [pod(**found) for found in endpoint_labels]
+    universe = Universe(endpoints)
     selector = parse(f"{label} == '{value}' && has(tier)")
-    found = misses(selector, endpoints)
+    found = misses(selector, universe.classes)
     for miss in found:
         assert not any(e.labels.get(miss.label) in miss.values for e in endpoints)
         if miss.suggestion is not None:
             assert sum(e.labels.get(miss.label) == miss.suggestion for e in endpoints) >= miss.suggestion_count >= 1
     if any(e.labels.get(label) == value for e in endpoints):
         assert all(m.label != label for m in found)
-    if matches_any(selector, endpoints):
+    if universe.matches_any(selector):
         assert found == ()

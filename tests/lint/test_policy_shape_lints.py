@@ -102,7 +102,7 @@ def test_pass_with_no_later_policy_for_the_endpoints() -> None:
     [found] = run("LNT904", text)
     assert located([found]) == [("LNT904", "warning", 29, 15, "spec.egress[1].action")]
     assert found.message == ("GlobalNetworkPolicy security.guard spec.egress[1].action: Pass goes to the next "
-                             "tier, but no tier after 'security' has a egress policy for the endpoints this "
+                             "tier, but no tier after 'security' has an egress policy for the endpoints this "
                              "policy selects; the traffic falls through to the profiles, which allow it")
 
 
@@ -121,7 +121,7 @@ def test_tier_default_action_pass_with_nothing_after_it() -> None:
     text = TIERS.format(security=100, default="Pass") + PASSER.replace("    - action: Pass\n", "")
     [found] = run("LNT904", text)
     assert located([found]) == [("LNT904", "warning", 7, 18, "spec.defaultAction")]
-    assert found.message.startswith("Tier security has defaultAction Pass, but no later tier has a egress policy")
+    assert found.message.startswith("Tier security has defaultAction Pass, but no later tier has an egress policy")
 
 
 # --- LNT905 unreachable-rule ------------------------------------------------------------------

@@ -229,8 +229,11 @@ def test_main_job_reviews_the_bundled_example_change(tmp_path: Path, capsys: pyt
         assert kinds == ["newly-denied", "test-failed", "unauthorized"], name
         assert [(d["source"].split("/")[1].rsplit("-", 2)[0], d["destination"].split("/")[1].rsplit("-", 2)[0],
                  d["port"]) for d in env["newly_denied"]] == [("orders", "user", 80)], name
-        assert [(a["source"].split("/")[1].rsplit("-", 2)[0], a["destination"], a["port"])
-                for a in env["newly_allowed"]] == [("shipping", "169.254.169.254", 80)], name
+        assert [(a["source"].split("/")[1].rsplit("-", 2)[0], a["destination"], a["port"],
+                 a["responsible"]["policy"], a["responsible"]["rule"], a["responsible"]["action"],
+                 a["responsible"]["location"]["file"]) for a in env["newly_allowed"]] == [
+            ("shipping", "169.254.169.254", 80, "gnp:security.block-instance-metadata", "egress[1]", "pass",
+             "policies/security/block-instance-metadata.yaml")], name
         assert sorted(t["name"] for t in env["tests"] if t["newly_failing"]) == [
             "application pods cannot read instance metadata", "orders reads addresses and cards from user"], name
     assert "GATE FAILED" in text

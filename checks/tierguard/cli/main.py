@@ -12,9 +12,11 @@ from tierguard import __version__
 from tierguard.cli.commands import codes as codes_cmd
 from tierguard.cli.commands import explain as explain_cmd
 from tierguard.cli.commands import flows as flows_cmd
+from tierguard.cli.commands import observe as observe_cmd
 from tierguard.cli.commands import simulate as simulate_cmd
 from tierguard.cli.commands import validate as validate_cmd
 from tierguard.cli.commands import rbac as rbac_cmd
+from tierguard.cli.commands import recommend as recommend_cmd
 from tierguard.cli.commands import review as review_cmd
 from tierguard.cli.commands import review_comment as review_comment_cmd
 from tierguard.cli.commands import selector as selector_cmd
@@ -28,7 +30,7 @@ __all__ = ["UsageError", "build_parser", "entry", "main"]
 def _commands() -> tuple[ModuleType, ...]:
     # The explicit command table. Add a module here when a command lands.
     return (codes_cmd, validate_cmd, selector_cmd, rbac_cmd, simulate_cmd, explain_cmd,
-            review_cmd, review_comment_cmd, flows_cmd)
+            review_cmd, review_comment_cmd, flows_cmd, observe_cmd, recommend_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

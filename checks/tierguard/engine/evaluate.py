@@ -129,6 +129,11 @@ class Evaluator:
                 tiers[policy.tier] = CompiledTier(policy.tier, None, Action.DENY, defined=False)
         return tuple(sorted(tiers.values(), key=tier_sort_key))
 
+    @property
+    def side_keys(self) -> SideKeys:
+        """The memo-key builder (shared with the verdict matrix)."""
+        return self._keys
+
     def profile(self, name: str) -> CompiledProfile:
         return self._profiles.get(name) or builtin_profile(name)
 

@@ -6,9 +6,9 @@ cannot disagree with `simulate`: both come from `Evaluator.evaluate`.
 
 from __future__ import annotations
 
-from tierguard.diagnostics import Span
 from collections.abc import Callable
 
+from tierguard.diagnostics import Span
 from tierguard.engine.ir import (
     CompiledPolicy,
     CompiledRule,
@@ -240,8 +240,9 @@ def _summary(result: FlowResult, fmt: TraceFormat) -> list[str]:
     enforced, pending = result.enforced, result.pending
     if enforced is None or pending is None:
         return []
-    lines = [f"Verdict: {enforced.verdict.value.upper()} (pending, with staged policies: "
-             f"{pending.verdict.value.upper()})"]
+    verdicts = (f"Verdict: {enforced.verdict.value.upper()} (pending, with staged policies: "
+                f"{pending.verdict.value.upper()})")
+    lines = [verdicts]
     for label, side in (("source egress", enforced.src), ("destination ingress", enforced.dst)):
         if side is not None and side.hits:
             last = side.hits[-1]

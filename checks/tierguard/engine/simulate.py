@@ -133,9 +133,10 @@ def _yaml_probes(text: str, file: str) -> list[Probe | Diagnostic]:
             if not isinstance(item, LMap):
                 out.append(_malformed(file, item.span.line, "each probe must be a mapping"))
                 continue
-            fields = {k: str(v.to_plain()) for k in item.keys()
+            keys = list(item.keys())  # LMap.keys(): the mapping's keys in file order
+            fields = {k: str(v.to_plain()) for k in keys
                       if isinstance(v := item.get(k), LScalar) and v.to_plain() is not None}
-            extra = [k for k in item.keys() if k not in PROBE_FIELDS]
+            extra = [k for k in keys if k not in PROBE_FIELDS]
             if extra:
                 out.append(_malformed(file, item.span.line, f"unknown probe field(s) {extra}"))
                 continue
@@ -309,9 +310,10 @@ class ResultRenderer:
         assert result.enforced is not None and result.pending is not None
         enforced, enforced_trace = self._mode(result.enforced)
         pending, pending_trace = self._mode(result.pending)
-        out: dict[str, object] = dict(
-            verdict=result.enforced.verdict.value, pending_verdict=result.pending.verdict.value,
-            enforced_policies=enforced, pending_policies=pending)
+        out: dict[str, object] = {
+            "verdict": result.enforced.verdict.value,
+            "pending_verdict": result.pending.verdict.value,
+            "enforced_policies": enforced, "pending_policies": pending}
         traces: dict[str, object] = {"enforced": enforced_trace, "pending": pending_trace}
         if self.with_replace and result.replace is not None:
             replace, replace_trace = self._mode(result.replace)

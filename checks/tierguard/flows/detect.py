@@ -17,7 +17,9 @@ def detect(head: bytes) -> SourceFormat | None:
     if head.startswith(PARQUET_MAGIC):
         return SourceFormat.VPC_PARQUET
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    # Skip server-sent-event framing (Whisker's watch stream) to reach the first data line.
+    first = next((line.strip() for line in text.splitlines() if line.strip()
+                  and not line.startswith(("event:", "id:", "retry:", ":"))), "")
     if first.startswith("data:"):
         first = first[len("data:"):].strip()  # Whisker watch stream (server-sent events)
     if first.startswith("{"):

@@ -26,6 +26,7 @@ from tierguard.flows.source import FlowInput, expand_inputs, problem, sniff
 # Records ending more than this after the read started are reported as clock skew.
 FUTURE_TOLERANCE_MS = 24 * 3600 * 1000
 STORE_SUFFIXES = (".duckdb", ".ddb")
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 
 
 def _readers() -> dict[SourceFormat, ModuleType]:
@@ -50,19 +51,29 @@ def read_flows(paths: str | Path | Sequence[str | Path], format: str | SourceFor
     seen: set[int] = set()
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     for item in items:
-        if _is_store(item):
+        if is_store_location(item):
             from tierguard.flows.store import read_store  # the store imports readers; no cycle
 
             yield from read_store(str(item))
             continue
         for source in expand_inputs(item):
-            yield from check_records(read_input(source, chosen, options), seen if dedupe else None,
-                                now)
+            try:
+                yield from check_records(read_input(source, chosen, options),
+                                         seen if dedupe else None, now)
+            finally:
+                source.release()
 
 
-def _is_store(item: str | Path) -> bool:
+def is_store_location(item: str | Path) -> bool:
+    """A flow store: an s3:// URL, a *.duckdb/*.ddb path, or a file with DuckDB's header."""
     text = str(item)
-    return text.startswith("s3://") or text.endswith(STORE_SUFFIXES)
+    if text.startswith("s3://") or text.endswith(STORE_SUFFIXES):
+        return True
+    try:
+        with open(text, "rb") as handle:
+            return handle.read(12)[8:12] == DUCKDB_MAGIC
+    except OSError:
+        return False
 
 
 def read_input(source: FlowInput, chosen: SourceFormat | None,

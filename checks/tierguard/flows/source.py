@@ -21,6 +21,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
 SNIFF_BYTES = 64 * 1024
 STDIN = "-"
+STDIN_LABEL = "<stdin>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,15 @@ class FlowInput:
 
     path: Path
     label: str
+
+    @property
+    def spooled(self) -> bool:
+        """Standard input copied to a temporary file; delete it with `release()` when done."""
+        return self.label == STDIN_LABEL
+
+    def release(self) -> None:
+        if self.spooled:
+            self.path.unlink(missing_ok=True)
 
 
 class InputError(Exception):
@@ -42,7 +52,7 @@ def expand_inputs(paths: str | Path | Sequence[str | Path]) -> list[FlowInput]:
     for item in items:
         text = str(item)
         if text == STDIN:
-            inputs.append(FlowInput(_spool_stdin(), "<stdin>"))
+            inputs.append(FlowInput(_spool_stdin(), STDIN_LABEL))
             continue
         if glob.has_magic(text):
             matches = sorted(glob.glob(text, recursive=True))

@@ -40,7 +40,14 @@ from tierguard.flows.model import (
 )
 from tierguard.flows.read import read_input
 from tierguard.flows.readers.base import ReadOptions
-from tierguard.flows.source import FlowInput, expand_inputs, is_gzip, problem, sniff
+from tierguard.flows.source import (
+    FlowInput,
+    InputError,
+    expand_inputs,
+    is_gzip,
+    problem,
+    sniff,
+)
 from tierguard.flows.store_schema import (
     BUCKET_MS,
     KEY_NAMES,
@@ -63,8 +70,9 @@ Progress = Callable[[int, int, int, str], None]
 Transform = Callable[[Iterable[FlowRecord]], Iterator[FlowRecord]]
 
 
-class StoreError(Exception):
-    """The store cannot be opened or downloaded; the CLI reports it as a usage error."""
+class StoreError(InputError):
+    """The store cannot be opened or downloaded, or is not a flow store. An InputError, so
+    callers of `read_flows` (and the CLI) report it as a usage error."""
 
 
 @dataclass(slots=True)
@@ -153,11 +161,20 @@ class FlowStore:
         self.connection.execute(f"SET memory_limit = '{memory_limit}'")
         self.connection.execute("SET preserve_insertion_order = false")
         self.connection.execute("SET enable_progress_bar = false")
+        if read_only and not self._has_flows_table():
+            self.connection.close()
+            raise StoreError(f"{path} is a DuckDB file but not a tierguard flow store")
         if not read_only:
             for statement in create_statements():
                 self.connection.execute(statement)
             self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
                                     [SCHEMA_VERSION])
+
+    def _has_flows_table(self) -> bool:
+        row = self.connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name IN "
+            "('flows', 'imports', 'seen')").fetchone()
+        return bool(row and row[0] == 3)
 
     def __enter__(self) -> Self:
         return self
@@ -184,10 +201,13 @@ class FlowStore:
         now = now_ms if now_ms is not None else int(time.time() * 1000)
         for index, source in enumerate(inputs):
             started = time.monotonic()
-            file_report = self._import_one(source, format, options or ReadOptions(), transform,
-                                           fast_path, report, now,
-                                           _file_progress(progress, index, len(inputs),
-                                                          source.label))
+            try:
+                file_report = self._import_one(source, format, options or ReadOptions(),
+                                               transform, fast_path, report, now,
+                                               _file_progress(progress, index, len(inputs),
+                                                              source.label))
+            finally:
+                source.release()
             file_report.seconds = time.monotonic() - started
             report.files.append(file_report)
         if retention_days is not None:

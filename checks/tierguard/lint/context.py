@@ -7,12 +7,13 @@ the compiled (effective) form and still point at the exact line the user wrote.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tierguard.diagnostics import Diagnostic, ResourceRef, Severity, Span
-from tierguard.engine.compile import PolicyModel, compile_policy, compile_policy_set
-from tierguard.engine.ir import CalicoVersion, CompiledPolicy, Edition, PolicySet
+from tierguard.engine.compile import PolicyModel, compile_policy, compile_policy_set, operator_tier
+from tierguard.engine.ir import Action, CalicoVersion, CompiledPolicy, CompiledTier, Edition, PolicySet
 from tierguard.inventory.model import Endpoint, EndpointKind, Inventory
+from tierguard.lint.universe import Universe
 from tierguard.loader import paths
 from tierguard.loader.resources import ResourceDoc
 from tierguard.model.admin import AdminPolicy
@@ -79,15 +80,12 @@ class LintContext:
     policies: tuple[PolicySource, ...]
     tiers: tuple[TierSource, ...]
     inventory: Inventory | None = None
-    # Every endpoint selectors can match: the inventory's, plus network sets and host
+    # Every endpoint rule selectors can match: the inventory's, plus network sets and host
     # endpoints kept in the policy repository.
-    endpoints: tuple[Endpoint, ...] = ()
+    peers: Universe = field(default_factory=lambda: Universe(()))
+    # The endpoints a policy can apply to (pods and host endpoints; network sets are only peers).
+    targets: Universe = field(default_factory=lambda: Universe(()))
     inventory_name: str = ""
-
-    @property
-    def applies_to_endpoints(self) -> tuple[Endpoint, ...]:
-        """Endpoints a policy can apply to (pods and host endpoints; network sets are only peers)."""
-        return tuple(e for e in self.endpoints if e.kind in _APPLIES_TO_KINDS)
 
 
 def _policy_models(checked: Iterable[Checked]) -> Iterable[tuple[PolicyModel, ResourceDoc]]:
@@ -96,16 +94,31 @@ def _policy_models(checked: Iterable[Checked]) -> Iterable[tuple[PolicyModel, Re
             yield item.model, item.resource
 
 
+def _tiers(checked: Sequence[Checked], policies: Iterable[CompiledPolicy], version: CalicoVersion,
+           edition: Edition) -> tuple[CompiledTier, ...]:
+    """Built-in and defined tiers, plus the tiers policies name: as `compile_policy_set` builds them
+    (operator tiers, or undefined tiers that sort last), without compiling every policy twice."""
+    tier_models = [item.model for item in checked if isinstance(item.model, Tier)]
+    base, _ = compile_policy_set(tier_models, version, edition)
+    tiers = {tier.name: tier for tier in base.tiers}
+    for policy in policies:
+        if policy.tier not in tiers:
+            tiers[policy.tier] = (operator_tier(policy.tier, version, edition)
+                                  or CompiledTier(policy.tier, None, Action.DENY, defined=False))
+    return tuple(tiers.values())
+
+
 def build_context(checked: Sequence[Checked], version: CalicoVersion, edition: Edition,
                   inventory: Inventory | None = None, endpoints: Sequence[Endpoint] = (),
                   inventory_name: str = "") -> LintContext:
     """Compile the checked resources (policies that do not compile are left to the CAL/ENG checks)."""
-    models = [item.model for item in checked if item.model is not None]
-    policy_set, _ = compile_policy_set(models, version, edition)
     sources: list[PolicySource] = []
     for model, resource in _policy_models(checked):
         compiled, _ = compile_policy(model, version, edition)
         if compiled is not None:
             sources.append(PolicySource(compiled, model, resource))
+    policies = tuple(source.compiled for source in sources)
+    policy_set = PolicySet(version, edition, _tiers(checked, policies, version, edition), policies)
     tiers = tuple(TierSource(item.model, item.resource) for item in checked if isinstance(item.model, Tier))
-    return LintContext(policy_set, tuple(sources), tiers, inventory, tuple(endpoints), inventory_name)
+    targets = Universe(e for e in endpoints if e.kind in _APPLIES_TO_KINDS)
+    return LintContext(policy_set, tuple(sources), tiers, inventory, Universe(endpoints), targets, inventory_name)

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tierguard.diagnostics import Diagnostic, Severity, Span
-from tierguard.inventory.model import Endpoint
 from tierguard.lint.context import PolicySource
 from tierguard.lint.locate import SelectorField, first_present, locate
-from tierguard.lint.nearmiss import Miss, matches_any, misses
+from tierguard.lint.nearmiss import Miss, misses
+from tierguard.lint.universe import Universe
 from tierguard.selector import Selector
 
 
@@ -78,11 +78,11 @@ def _first_explained(found: Sequence[Miss]) -> list[Miss]:
 
 
 def check_selector(source: PolicySource, shape: EmptySelector, selector: Selector,
-                   endpoints: Sequence[Endpoint], inventory_name: str) -> Diagnostic | None:
-    """A diagnostic when `selector` matches none of `endpoints`, else None."""
-    if matches_any(selector, endpoints):
+                   universe: Universe, inventory_name: str) -> Diagnostic | None:
+    """A diagnostic when `selector` matches nothing in `universe`, else None."""
+    if universe.matches_any(selector):
         return None
-    found = _first_explained(misses(selector, endpoints))
+    found = _first_explained(misses(selector, universe.classes))
     where = f" in inventory {inventory_name}" if inventory_name else " in the inventory"
     if found:
         reason = "; ".join(_reason(m, shape.universe) for m in found)

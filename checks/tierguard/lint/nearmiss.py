@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from tierguard.inventory.model import Endpoint
+from tierguard.lint.universe import LabelClass
 from tierguard.selector import AllNode, AndNode, Node, Selector, SetNode, SetOp, ValueNode, ValueOp
 
 # difflib ratio above which a present value counts as a near miss ('cart' vs 'carts' is 0.89).
@@ -70,37 +70,33 @@ def closest(wanted: Sequence[str], present: Sequence[str]) -> str | None:
     return best[1] if best is not None else None
 
 
-def _miss(selector: Selector, test: ValueNode | SetNode, endpoints: Sequence[Endpoint]) -> Miss | None:
+def _miss(selector: Selector, test: ValueNode | SetNode, classes: Sequence[LabelClass]) -> Miss | None:
     accepted = _accepts(test)
-    if any(e.labels.get(test.label) in accepted for e in endpoints):
+    if any(c.labels.get(test.label) in accepted for c in classes):
         return None
     rest = Selector.from_node(without(selector.root, test))
-    meant = [e for e in endpoints if rest.matches(e.labels)] or list(endpoints)
+    meant = [c for c in classes if rest.matches(c.labels)] or list(classes)
     counts: dict[str, int] = {}
-    for endpoint in meant:
-        value = endpoint.labels.get(test.label)
+    for label_class in meant:
+        value = label_class.labels.get(test.label)
         if value is not None:
-            counts[value] = counts.get(value, 0) + 1
+            counts[value] = counts.get(value, 0) + label_class.count
     suggestion = closest(accepted, sorted(counts))
-    known = bool(counts) or any(test.label in e.labels for e in endpoints)
+    known = bool(counts) or any(test.label in c.labels for c in classes)
     label_suggestion = None if known else closest((test.label,), _labels_like(test.label, meant))
     return Miss(test.label, accepted, known, suggestion, counts.get(suggestion, 0) if suggestion else 0,
                 label_suggestion)
 
 
-def _labels_like(label: str, endpoints: Sequence[Endpoint]) -> list[str]:
+def _labels_like(label: str, classes: Sequence[LabelClass]) -> list[str]:
     """Labels of the endpoints from the same family as `label` (plain, pcns. or pcsa.)."""
     family = label.partition(".")[0] + "." if label.startswith(("pcns.", "pcsa.")) else ""
-    found = {key for e in endpoints for key in e.labels
+    found = {key for c in classes for key in c.labels
              if (key.startswith(family) if family else not key.startswith(("pcns.", "pcsa.")))}
     return sorted(found)
 
 
-def misses(selector: Selector, endpoints: Sequence[Endpoint]) -> tuple[Miss, ...]:
+def misses(selector: Selector, classes: Sequence[LabelClass]) -> tuple[Miss, ...]:
     """The positive tests of `selector` that no endpoint passes, with near-miss suggestions."""
-    found = (_miss(selector, test, endpoints) for test in positive_tests(selector.root))
+    found = (_miss(selector, test, classes) for test in positive_tests(selector.root))
     return tuple(miss for miss in found if miss is not None)
-
-
-def matches_any(selector: Selector, endpoints: Sequence[Endpoint]) -> bool:
-    return any(selector.matches(endpoint.labels) for endpoint in endpoints)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from tierguard.catalog_types import CodeDoc
 from tierguard.diagnostics import Diagnostic, Severity
 from tierguard.engine.ir import Action, CompiledPolicy, Direction, StagedAction
 from tierguard.engine.order import tier_sort_key
-from tierguard.inventory.model import Endpoint
 from tierguard.lint.context import LintContext
 from tierguard.model.calico import CalicoPolicy
 
@@ -31,38 +30,35 @@ DOC = CodeDoc(
 )
 
 
-def _tier_rank(ctx: LintContext) -> dict[str, int]:
+def tier_ranks(ctx: LintContext) -> dict[str, int]:
+    """Tier name -> position in Calico's tier order (calico-semantics §3.3)."""
     ordered = sorted(ctx.policy_set.tiers, key=tier_sort_key)
     return {tier.name: position for position, tier in enumerate(ordered)}
 
 
-def _selected(policy: CompiledPolicy, endpoints: Sequence[Endpoint]) -> list[Endpoint]:
-    return [e for e in endpoints if policy.selector.matches(e.labels)]
-
-
-def _later(ctx: LintContext, tier: str, direction: Direction, staged: bool) -> list[CompiledPolicy]:
+def _later(ctx: LintContext, ranks: Mapping[str, int], tier: str, direction: Direction,
+           staged: bool) -> list[CompiledPolicy]:
     """Policies of later tiers governing `direction` (staged ones only for a staged passer)."""
-    rank = _tier_rank(ctx)
-    mine = rank.get(tier, len(rank))
+    mine = ranks.get(tier, len(ranks))
     return [p for p in ctx.policy_set.policies
-            if rank.get(p.tier, len(rank)) > mine and p.governs(direction)
+            if ranks.get(p.tier, len(ranks)) > mine and p.governs(direction)
             and (staged or not p.kind.is_staged) and p.staged_action is not StagedAction.DELETE]
 
 
-def reaches_nothing(ctx: LintContext, passers: Sequence[CompiledPolicy], tier: str, direction: Direction,
-                    staged: bool) -> bool:
-    """True when passed traffic of `passers` meets no later policy (None inventory: any later policy)."""
-    later = _later(ctx, tier, direction, staged)
+def reaches_nothing(ctx: LintContext, ranks: Mapping[str, int], passers: Sequence[CompiledPolicy], tier: str,
+                    direction: Direction, staged: bool) -> bool:
+    """True when passed traffic of `passers` meets no later policy (no inventory: any later policy)."""
+    later = _later(ctx, ranks, tier, direction, staged)
     if ctx.inventory is None:
         return not later
-    endpoints = ctx.applies_to_endpoints
-    selected = [e for p in passers for e in _selected(p, endpoints)]
+    selected = {id(c) for p in passers for c in ctx.targets.matching(p.selector)}
     if not selected:
         return False  # selects nothing: LNT901's finding, not this one
-    return not any(p.selector.matches(e.labels) for p in later for e in selected)
+    return not any(id(c) in selected and p.selector.matches(c.labels)
+                   for p in later for c in ctx.targets.candidates(p.selector))
 
 
-def _pass_rules(ctx: LintContext) -> Iterator[Diagnostic]:
+def _pass_rules(ctx: LintContext, ranks: Mapping[str, int]) -> Iterator[Diagnostic]:
     for source in ctx.policies:
         if not isinstance(source.model, CalicoPolicy):
             continue  # admin policies' Pass means "defer to NetworkPolicy" by design
@@ -71,20 +67,20 @@ def _pass_rules(ctx: LintContext) -> Iterator[Diagnostic]:
             passes = [r for r in policy.rules(direction) if r.action is Action.PASS]
             if not passes or not policy.governs(direction):
                 continue
-            if not reaches_nothing(ctx, [policy], policy.tier, direction, source.is_staged):
+            if not reaches_nothing(ctx, ranks, [policy], policy.tier, direction, source.is_staged):
                 continue
             for rule in passes:
                 path = f"spec.{direction.value.lower()}[{rule.index}].action"
                 yield source.finding(
                     ID, DEFAULT_SEVERITY,
                     f"{source.ref} {path}: Pass goes to the next tier, but no tier after {policy.tier!r} has "
-                    f"a {direction.value.lower()} policy for the endpoints this policy selects; the traffic "
+                    f"an {direction.value.lower()} policy for the endpoints this policy selects; the traffic "
                     "falls through to the profiles, which allow it",
                     source.span_of(path), path,
                     hint="use Allow if allowing is intended, or add the policy the later tier is missing")
 
 
-def _default_pass(ctx: LintContext) -> Iterator[Diagnostic]:
+def _default_pass(ctx: LintContext, ranks: Mapping[str, int]) -> Iterator[Diagnostic]:
     for tier in ctx.tiers:
         action = tier.model.default_action
         if action is None or action.value != "Pass":
@@ -92,15 +88,16 @@ def _default_pass(ctx: LintContext) -> Iterator[Diagnostic]:
         for direction in (Direction.INGRESS, Direction.EGRESS):
             passers = [p for p in ctx.policy_set.policies if p.tier == tier.model.name and p.governs(direction)
                        and not p.kind.is_staged]
-            if passers and reaches_nothing(ctx, passers, tier.model.name, direction, False):
+            if passers and reaches_nothing(ctx, ranks, passers, tier.model.name, direction, False):
                 yield tier.finding(
                     ID, DEFAULT_SEVERITY,
-                    f"Tier {tier.model.name} has defaultAction Pass, but no later tier has a "
+                    f"Tier {tier.model.name} has defaultAction Pass, but no later tier has an "
                     f"{direction.value.lower()} policy for the endpoints its policies select; unmatched "
                     "traffic falls through to the profiles, which allow it",
                     "spec.defaultAction", hint="use defaultAction Deny if unmatched traffic should be dropped")
 
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
-    yield from _pass_rules(ctx)
-    yield from _default_pass(ctx)
+    ranks = tier_ranks(ctx)
+    yield from _pass_rules(ctx, ranks)
+    yield from _default_pass(ctx, ranks)

@@ -43,11 +43,10 @@ def fields_of(source: PolicySource) -> tuple[SelectorField, ...]:
 
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
-    endpoints = ctx.applies_to_endpoints
     for source in ctx.policies:
         if source.compiled.staged_action is StagedAction.DELETE:
             continue  # a staged Delete has no selector of its own
         shape = EmptySelector(ID, f"{source.ref}", "endpoint", fields_of(source), "metadata.name")
-        found = check_selector(source, shape, source.compiled.selector, endpoints, ctx.inventory_name)
+        found = check_selector(source, shape, source.compiled.selector, ctx.targets, ctx.inventory_name)
         if found is not None:
             yield found

@@ -95,6 +95,6 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     for source in ctx.policies:
         for path, selector, fields in sides_of(source):
             shape = EmptySelector(ID, f"{source.ref} {path}", "endpoint or network set", fields, path)
-            found = check_selector(source, shape, selector, ctx.endpoints, ctx.inventory_name)
+            found = check_selector(source, shape, selector, ctx.peers, ctx.inventory_name)
             if found is not None:
                 yield found

@@ -9,11 +9,12 @@ tree, not the recorded action, decide the edge status. Records then aggregate pe
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from tierguard.diagnostics import Span
 from tierguard.engine.evaluate import Evaluator
-from tierguard.engine.ir import Direction
+from tierguard.engine.ir import Action, Direction
 from tierguard.engine.packet import Peer, protocol_name
 from tierguard.engine.resolve import Resolver
 from tierguard.engine.simulate import query_from_flow
@@ -23,6 +24,7 @@ from tierguard.flows.model import Peer as FlowPeer
 from tierguard.inventory.model import Endpoint, EndpointKind
 from tierguard.observe.model import (
     STATUS_ORDER,
+    Coverage,
     Decision,
     Edge,
     Gaps,
@@ -77,11 +79,19 @@ class _EdgeSum:
         return max(r[0] for r in rows), max(r[1] for r in rows), max(r[2] for r in rows)
 
 
-def _decision(mode: str, side_name: str, side: SideResult, fmt: TraceFormat) -> Decision | None:
+Locate = Callable[[Span], Span]
+
+
+def _as_is(span: Span) -> Span:
+    return span
+
+
+def _decision(mode: str, side_name: str, side: SideResult, fmt: TraceFormat,
+              locate: Locate = _as_is) -> Decision | None:
     if not side.hits:
         return None
     hit = side.hits[-1]  # the hit that ended the walk for this side
-    span = hit.span
+    span = locate(hit.span) if hit.span is not None else None
     return Decision(mode, side_name, hit.tier, hit_name(hit, fmt), hit.action.trace_word,
                     hit.rule_index, span.file if span else None, span.line if span else None)
 
@@ -95,8 +105,9 @@ def deciding_sides(result: ModeResult) -> list[tuple[str, SideResult]]:
     return present
 
 
-def _decisions(result: ModeResult, fmt: TraceFormat) -> list[Decision]:
-    found = (_decision(result.mode.value, name, side, fmt) for name, side in deciding_sides(result))
+def _decisions(result: ModeResult, fmt: TraceFormat, locate: Locate = _as_is) -> list[Decision]:
+    found = (_decision(result.mode.value, name, side, fmt, locate)
+             for name, side in deciding_sides(result))
     return [d for d in found if d is not None]
 
 
@@ -109,8 +120,9 @@ def profile_allowed_sides(result: ModeResult) -> list[str]:
 
 
 class _Builder:
-    def __init__(self, evaluator: Evaluator) -> None:
+    def __init__(self, evaluator: Evaluator, locate: Locate) -> None:
         self.evaluator = evaluator
+        self.locate = locate
         self.topology = evaluator.topology
         self.resolver = Resolver(evaluator.topology)
         self.fmt = evaluator.trace_format
@@ -118,6 +130,9 @@ class _Builder:
         self.unresolved: dict[str, tuple[int, str]] = {}  # reason -> (count, first file:line)
         self.records = 0
         self.evaluated = 0
+        self._verdicts: dict[tuple[int, int], tuple[ModeResult, ModeResult,
+                                                    tuple[Status, tuple[Decision, ...],
+                                                          tuple[str, ...]]]] = {}
 
     def add(self, record: FlowRecord) -> None:
         self.records += 1
@@ -131,19 +146,31 @@ class _Builder:
             return
         self.evaluated += 1
         packet = query.packet
-        status = Status.of(result.enforced.verdict is Verdict.ALLOW,
-                           result.pending.verdict is Verdict.ALLOW)
+        status, decisions, profile_sides = self._verdict(result.enforced, result.pending)
         key = (self._node(packet.src, record.source), self._node(packet.dst, record.dest),
                protocol_name(packet.protocol), packet.dst_port, status)
         total = self.edges.setdefault(key, _EdgeSum())
         total.add(record)
-        total.decisions.update(_decisions(result.enforced, self.fmt))
-        if status in (Status.WOULD_BE_DENIED, Status.WOULD_BE_ALLOWED):
-            total.decisions.update(_decisions(result.pending, self.fmt))
-        total.profile_allowed.update(profile_allowed_sides(result.enforced))
+        total.decisions.update(decisions)
+        total.profile_allowed.update(profile_sides)
         total.uncertain = total.uncertain or result.uncertain
         total.notes.update(result.notes)
         total.notes.update(query.notes)
+
+    def _verdict(self, enforced: ModeResult, pending: ModeResult
+                 ) -> tuple[Status, tuple[Decision, ...], tuple[str, ...]]:
+        """Status, deciding hits and profile-only sides; cached per (interned) mode results."""
+        key = (id(enforced), id(pending))
+        found = self._verdicts.get(key)
+        if found is not None and found[0] is enforced and found[1] is pending:
+            return found[2]
+        status = Status.of(enforced.verdict is Verdict.ALLOW, pending.verdict is Verdict.ALLOW)
+        decisions = _decisions(enforced, self.fmt, self.locate)
+        if status in (Status.WOULD_BE_DENIED, Status.WOULD_BE_ALLOWED):
+            decisions += _decisions(pending, self.fmt, self.locate)
+        value = (status, tuple(decisions), tuple(profile_allowed_sides(enforced)))
+        self._verdicts[key] = (enforced, pending, value)
+        return value
 
     def _node(self, peer: Peer, reported: FlowPeer) -> NodeKey:
         return peer_node(peer, reported, self.topology)
@@ -186,27 +213,41 @@ def _shown_labels(ep: Endpoint) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in ep.labels.items() if not k.startswith(("pcns.", "pcsa."))))
 
 
+def coverage(evaluator: Evaluator, ep: Endpoint, direction: Direction) -> Coverage | None:
+    """None when some enforced tier selecting the endpoint ends in Deny (the tier decides)."""
+    tiers = evaluator.chain(ep, direction, Mode.ENFORCED).tiers
+    if not tiers:
+        return Coverage.NOT_SELECTED
+    if all(tier.default_action is Action.PASS for tier, _ in tiers):
+        return Coverage.PASS_ONLY
+    return None
+
+
 def unselected_workloads(evaluator: Evaluator, workloads: dict[NodeKey, list[Endpoint]]
                          ) -> tuple[UnselectedWorkload, ...]:
-    """Workloads with pods that no enforced policy in any tier selects, per direction."""
+    """Workloads with pods whose traffic falls through to the profile, per direction (worst case)."""
     found: list[UnselectedWorkload] = []
     for key in sorted(workloads):
         pods = workloads[key]
-        directions: list[str] = []
-        unselected: set[str] = set()
         for direction in (Direction.INGRESS, Direction.EGRESS):
-            bare = [ep.name for ep in pods if not evaluator.chain(ep, direction, Mode.ENFORCED).tiers]
-            if bare:
-                directions.append(direction.value.lower())
-                unselected.update(bare)
-        if directions:
-            found.append(UnselectedWorkload(key, tuple(directions), len(pods), len(unselected)))
+            states = [coverage(evaluator, ep, direction) for ep in pods]
+            for state in (Coverage.NOT_SELECTED, Coverage.PASS_ONLY):
+                affected = sum(1 for s in states if s is state)
+                if affected:
+                    found.append(UnselectedWorkload(key, direction.value.lower(), state,
+                                                    len(pods), affected))
+                    break
     return tuple(found)
 
 
-def build_model(evaluator: Evaluator, records: Iterable[FlowRecord], inputs: Inputs) -> ObserveModel:
-    """Evaluate every record and aggregate the results into the graph, table and gaps."""
-    builder = _Builder(evaluator)
+def build_model(evaluator: Evaluator, records: Iterable[FlowRecord], inputs: Inputs,
+                locate: Locate = _as_is) -> ObserveModel:
+    """Evaluate every record and aggregate the results into the graph, table and gaps.
+
+    `locate` maps a policy span to where a reader should look (e.g. from a rendered overlay
+    back to the source file); by default spans are kept as compiled.
+    """
+    builder = _Builder(evaluator, locate)
     for record in records:
         builder.add(record)
     edges = tuple(sorted((_edge(k, t) for k, t in builder.edges.items()), key=edge_sort_key))

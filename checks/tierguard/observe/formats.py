@@ -25,7 +25,7 @@ class Formatter(Protocol):
 
 def formatters() -> dict[str, Formatter]:
     """The explicit format table: name -> formatter module."""
-    modules: tuple[Formatter, ...] = (render_text, render_json, html_observe)  # type: ignore[assignment]
+    modules: tuple[Formatter, ...] = (render_text, render_json, html_observe)
     return {module.NAME: module for module in modules}
 
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from tierguard.observe.model import STATUS_ORDER, Edge, Group, GroupKind, GraphNode, NodeKey, Status
 
-NODE_W = 200
+NODE_W = 190
 NODE_H = 24
 NODE_GAP = 6
 GROUP_PAD = 10
 GROUP_HEAD = 22
 GROUP_GAP = 18
-COLUMN_GAP = 130
+COLUMN_GAP = 110
 MARGIN = 24
 LABEL_CHARS = 30
 # External traffic enters from the left, hosts next; then namespaces by name.

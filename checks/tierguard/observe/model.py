@@ -44,7 +44,7 @@ class GroupKind(enum.Enum):
     EXTERNAL = "external"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     """A column box of the graph: one namespace, or one of the cluster-wide groups."""
 
@@ -56,6 +56,13 @@ class Group:
         return f"{self.kind.value}:{self.name}"
 
     @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.kind.value, self.name)
+
+    def __lt__(self, other: Group) -> bool:
+        return self.sort_key < other.sort_key
+
+    @property
     def title(self) -> str:
         if self.kind is GroupKind.NAMESPACE:
             return self.name
@@ -63,11 +70,18 @@ class Group:
                 GroupKind.EXTERNAL: "outside the cluster"}[self.kind]
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class NodeKey:
     kind: NodeKind
     group: Group
     name: str
+
+    @property
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (*self.group.sort_key, self.kind.value, self.name)
+
+    def __lt__(self, other: NodeKey) -> bool:
+        return self.sort_key < other.sort_key
 
     @property
     def id(self) -> str:
@@ -142,19 +156,45 @@ class Edge:
         return f"{self.src.id}|{self.dst.id}|{self.protocol}/{port}|{self.status.value}"
 
     @property
+    def recorded_differs(self) -> bool:
+        """The recorded flow logs show the opposite outcome to what the tree's policies decide
+        (a record denied by any reporter counts as denied)."""
+        actions = dict(self.recorded)
+        if not actions:
+            return False
+        recorded_allow = "deny" not in actions
+        enforced_allow = self.status in (Status.ALLOWED, Status.WOULD_BE_DENIED)
+        return recorded_allow != enforced_allow
+
+    @property
     def service(self) -> str:
         return self.protocol if self.port is None else f"{self.protocol}/{self.port}"
 
 
+class Coverage(enum.Enum):
+    """Why a workload's traffic in one direction falls through to its profile (allow all)."""
+
+    NOT_SELECTED = "not-selected"  # no enforced policy in any tier selects it
+    PASS_ONLY = "pass-only"  # only tiers whose defaultAction is Pass select it
+
+    @property
+    def explanation(self) -> str:
+        if self is Coverage.NOT_SELECTED:
+            return "no enforced policy in any tier selects it"
+        return ("only tiers with defaultAction Pass select it: traffic their rules do not match "
+                "falls through to the profile")
+
+
 @dataclass(frozen=True, slots=True)
 class UnselectedWorkload:
-    """A workload that no enforced policy in any tier selects for some direction:
-    its traffic in that direction is decided by the namespace profile alone (allow all)."""
+    """A workload whose traffic in one direction is decided by its namespace profile (allow all)
+    unless a rule matches: `pods_affected` of its `pods` are in that state."""
 
     node: NodeKey
-    directions: tuple[str, ...]  # "ingress", "egress"
+    direction: str  # "ingress" | "egress"
+    coverage: Coverage
     pods: int
-    pods_unselected: int
+    pods_affected: int
 
 
 @dataclass(frozen=True, slots=True)

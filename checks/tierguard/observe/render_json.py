@@ -50,15 +50,17 @@ def edge_object(edge: Edge) -> dict[str, object]:
         "firstSeen": iso(edge.first_ms), "lastSeen": iso(edge.last_ms),
         "decidedBy": [decision_object(d) for d in edge.decisions],
         "allowedOnlyByProfile": list(edge.profile_allowed),
-        "recordedActions": dict(edge.recorded), "uncertain": edge.uncertain,
+        "recordedActions": dict(edge.recorded), "differsFromRecorded": edge.recorded_differs,
+        "uncertain": edge.uncertain,
         "notes": list(edge.notes),
     }
 
 
 def _unselected(item: UnselectedWorkload) -> dict[str, object]:
     return {"node": item.node.id, "namespace": item.node.group.name, "workload": item.node.name,
-            "directions": list(item.directions), "pods": item.pods,
-            "podsUnselected": item.pods_unselected}
+            "direction": item.direction, "coverage": item.coverage.value,
+            "explanation": item.coverage.explanation, "pods": item.pods,
+            "podsAffected": item.pods_affected}
 
 
 def document(model: ObserveModel) -> dict[str, object]:
@@ -72,6 +74,7 @@ def document(model: ObserveModel) -> dict[str, object]:
         "summary": {"records": model.records, "evaluated": model.evaluated,
                     "unresolved": sum(u.records for u in model.unresolved),
                     "nodes": len(model.nodes), "edges": len(model.edges),
+                    "edgesDifferingFromRecorded": sum(1 for e in model.edges if e.recorded_differs),
                     "edgesByStatus": {s.value: counts[s] for s in STATUS_ORDER}},
         "nodes": [node_object(n) for n in model.nodes],
         "edges": [edge_object(e) for e in model.edges],

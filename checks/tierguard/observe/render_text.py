@@ -26,6 +26,8 @@ def edge_line(edge: Edge) -> str:
         + (f" at {_safe(d.where)}" if d.where else "") for d in edge.decisions)
     return (f"  {_safe(edge.src.display)} -> {_safe(edge.dst.display)} {edge.service}: "
             f"{edge.status.value.upper()} flows={edge.flows} last={iso(edge.last_ms) or '-'}"
+            + (" (recorded: " + ", ".join(f"{a}x{n}" for a, n in edge.recorded) + ")"
+               if edge.recorded_differs else "")
             + (f"\n      {deciders}" if deciders else ""))
 
 
@@ -36,26 +38,27 @@ def render(model: ObserveModel) -> str:
              f"records: {model.records} read, {model.evaluated} evaluated, "
              f"{sum(u.records for u in model.unresolved)} unresolved",
              f"graph: {len(model.nodes)} nodes, {len(model.edges)} edges ("
-             + ", ".join(f"{counts[s]} {s.value}" for s in STATUS_ORDER) + ")"]
+             + ", ".join(f"{counts[s]} {s.value}" for s in STATUS_ORDER) + "), "
+             f"{sum(1 for e in model.edges if e.recorded_differs)} differing from the recorded action"]
     for status in _LISTED:
         edges = [e for e in model.edges if e.status is status]
         if edges:
             lines.append(f"{status.value} ({len(edges)}):")
             lines.extend(edge_line(e) for e in edges)
     gaps = model.gaps
-    lines.append(f"gaps: {len(gaps.unselected)} workload(s) not selected by any enforced policy, "
+    lines.append(f"gaps: {len(gaps.unselected)} workload direction(s) decided by the profile, "
                  f"{len(gaps.profile_allowed)} edge(s) allowed only by a profile, "
                  f"{len(gaps.quiet)} workload(s) without observed traffic")
     for item in gaps.unselected:
-        lines.append(f"  unselected {'+'.join(item.directions)}: {_safe(item.node.display)} "
-                     f"({item.pods_unselected} of {item.pods} pods)")
+        lines.append(f"  {item.direction} {item.coverage.value}: {_safe(item.node.display)} "
+                     f"({item.pods_affected} of {item.pods} pods)")
     for edge in gaps.profile_allowed:
         lines.append(f"  profile-only ({'+'.join(edge.profile_allowed)}): "
                      f"{_safe(edge.src.display)} -> {_safe(edge.dst.display)} {edge.service}")
     for node in gaps.quiet:
         lines.append(f"  no traffic: {_safe(node.key.display)}")
-    for item in model.unresolved:
-        lines.append(f"unresolved ({item.records} records, e.g. {_safe(item.example)}): "
-                     f"{_safe(item.reason)}")
+    for unresolved in model.unresolved:
+        lines.append(f"unresolved ({unresolved.records} records, e.g. {_safe(unresolved.example)}): "
+                     f"{_safe(unresolved.reason)}")
     lines.extend(f"note: {_safe(n)}" for n in model.notes)
     return "\n".join(lines) + "\n"

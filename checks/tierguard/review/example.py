@@ -100,12 +100,13 @@ def prepare_clone(project: Path, scratch: Path) -> Path:
     return clone
 
 
-def run_example(project: Path, out_dir: Path, fmt: str = "text") -> int:
+def run_example(project: Path, out_dir: Path, fmt: str = "text",
+                environments: tuple[str, ...] = ()) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="tierguard-example-"))
     try:
         clone = prepare_clone(project, scratch)
         # The clone's flows are the project's flows: share the project's aggregated-flow cache.
-        result = run_review(Options(repo=clone, base="HEAD~1", head="HEAD",
+        result = run_review(Options(repo=clone, base="HEAD~1", head="HEAD", environments=environments,
                                     cache_dir=project / CACHE_DIR))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

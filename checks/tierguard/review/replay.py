@@ -33,7 +33,7 @@ from tierguard.review.model import (
     StagedImpact,
     Verdict,
 )
-from tierguard.review.touch import Touched
+from tierguard.review.touch import PolicyId, Touched, policy_id
 
 # How a peer is identified across trees: an inventory endpoint, an IP, a network set, or nothing.
 PeerToken = tuple[str, object]
@@ -46,6 +46,10 @@ class Tree:
 
     evaluator: Evaluator
     locate: Locate
+    # Policies the change added, removed or edited: when one of them took part in a verdict
+    # (a Pass, say) that another rule or a profile then decided, the changed rule is the one a
+    # reviewer has to look at, so it is the one reported as responsible.
+    changed: frozenset[PolicyId] = frozenset()
 
     @property
     def topology(self) -> Topology:
@@ -226,20 +230,30 @@ def _verdict(mode: ModeResult | None) -> Verdict:
     return Verdict.ALLOW if mode.verdict is EngineVerdict.ALLOW else Verdict.DENY
 
 
-def deciding_hit(mode: ModeResult | None) -> tuple[Hit, Direction] | None:
-    """The trace entry that decided a mode's verdict: the denying side's last hit, else the
-    destination's (or the source's, when no destination record exists)."""
+def deciding_hit(mode: ModeResult | None,
+                 changed: frozenset[PolicyId] = frozenset()) -> tuple[Hit, Direction] | None:
+    """The trace entry behind a mode's verdict: the denying side's last hit, else the
+    destination's (or the source's, when no destination record exists); but when that hit is
+    not from a changed policy and a changed policy's hit is in the trace, that one."""
     if mode is None:
         return None
     sides = [s for s in (mode.src, mode.dst) if s is not None]
     if mode.verdict is EngineVerdict.DENY:
-        sides = [s for s in sides if s.verdict is EngineVerdict.DENY] or sides
+        sides = sorted(sides, key=lambda s: s.verdict is not EngineVerdict.DENY)
     else:
         sides = sides[::-1]
+    deciding = next(((s.hits[-1], s.direction) for s in sides if s.hits), None)
+    if deciding is None or not changed or _is_changed(deciding[0], changed):
+        return deciding
     for side in sides:
-        if side.hits:
-            return side.hits[-1], side.direction
-    return None
+        for hit in reversed(side.hits):
+            if _is_changed(hit, changed):
+                return hit, side.direction
+    return deciding
+
+
+def _is_changed(hit: Hit, changed: frozenset[PolicyId]) -> bool:
+    return hit.policy is not None and policy_id(hit.policy) in changed
 
 
 def outcome(tree: Tree, packet: Packet | None) -> Outcome:
@@ -249,7 +263,7 @@ def outcome(tree: Tree, packet: Packet | None) -> Outcome:
     if result.error:
         return Outcome(Verdict.UNKNOWN, Verdict.UNKNOWN, None, None, result.error)
     return Outcome(_verdict(result.enforced), _verdict(result.pending),
-                   _locate(tree, deciding_hit(result.enforced)),
+                   _locate(tree, deciding_hit(result.enforced, tree.changed)),
                    _locate(tree, deciding_hit(result.pending)),
                    "; ".join(result.notes) + (" (undecidable rule involved)" if result.uncertain else ""))
 

@@ -57,6 +57,7 @@ def _render(result: ReviewResult, budget: Budget, marker: str) -> str:
     lines = [marker, _title(result), "",
              f"Base {_code(result.base)} → head {_code(result.head)} · author "
              f"{escape.markdown(result.author or 'unknown')} · {result.elapsed_seconds:.1f} s", ""]
+    lines += [f"> {escape.markdown(note, 400)}" for note in result.notes] + ([""] if result.notes else [])
     lines += _gate_section(result, budget)
     lines += _summary_table(result)
     if result.expired_acknowledgements:

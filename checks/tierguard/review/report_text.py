@@ -19,6 +19,7 @@ from tierguard.review.model import (
 def render(result: ReviewResult) -> str:
     lines = [f"tierguard review: base {t(result.base)} -> head {t(result.head)} "
              f"(author {t(result.author or 'unknown')}, {result.elapsed_seconds:.1f} s)"]
+    lines += [f"note: {t(note)}" for note in result.notes]
     for env in result.environments:
         lines += ["", *_environment(env)]
     for ack in result.expired_acknowledgements:

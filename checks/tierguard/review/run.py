@@ -24,6 +24,7 @@ from pathlib import Path
 from tierguard.config.load import CONFIG_NAME, ConfigError, load_config
 from tierguard.config.model import Config, Environment
 from tierguard.diagnostics import Diagnostic, Severity
+from tierguard.inventory.model import EndpointKind
 from tierguard.loader.files import load_file
 from tierguard.loader.kustomize import kustomization_file
 from tierguard.loader.nodes import LSeq
@@ -42,7 +43,13 @@ from tierguard.review.model import (
 )
 from tierguard.review.reach import reachability_diff
 from tierguard.review.replay import Tree, group_records, replay
-from tierguard.review.touch import Change, policy_change, staged_policies, touched_endpoints
+from tierguard.review.touch import (
+    Change,
+    policy_change,
+    policy_id,
+    staged_policies,
+    touched_endpoints,
+)
 from tierguard.review.workspace import (
     Author,
     changed_files,
@@ -276,11 +283,19 @@ def review_environment(environment: Environment, context: _Context) -> Environme
                                    notes=tuple(notes))
         return replace(review, gate=gate.environment_gate(review, reasons))
     inventory = head.inventory
-    base_tree = Tree(adapters.evaluator(base), Locator(base.sources))
-    head_tree = Tree(adapters.evaluator(head), Locator(head.sources))
     change = policy_change(base.policy_set, head.policy_set)
+    changed_ids = frozenset(policy_id(p) for p in change.policies)
+    base_tree = Tree(adapters.evaluator(base), Locator(base.sources), changed_ids)
+    head_tree = Tree(adapters.evaluator(head), Locator(head.sources), changed_ids)
     endpoints = inventory.endpoints
     touched = touched_endpoints(change, endpoints, base.network_sets != head.network_sets)
+    # A host endpoint defined in the repository whose labels, IPs or nets changed may now be
+    # selected by other (unchanged) policies: its own flows are touched in both directions.
+    moved = {(kind, namespace, name_) for kind, namespace, name_, *_ in
+             base.network_sets ^ head.network_sets if kind is EndpointKind.HOST}
+    if moved:
+        own = frozenset(id(e) for e in endpoints if (e.kind, e.namespace, e.name) in moved)
+        touched = replace(touched, egress=touched.egress | own, ingress=touched.ingress | own)
     staged = touched_endpoints(Change(staged_policies(head.policy_set), ()), endpoints)
     grouped = group_records(records, head_tree.topology)
     replayed = replay(grouped.groups, base_tree, head_tree, touched, staged)

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tierguard.cli.commands.validate import load_run_config
 from tierguard.cli.errors import UsageError
 from tierguard.config.model import Config, Environment
-from tierguard.diagnostics import Diagnostic, ExitCode, Severity, exit_code_for
+from tierguard.diagnostics import Diagnostic, ExitCode, Severity, Span, exit_code_for
 from tierguard.engine.compile import compile_policy_set, profiles_for
 from tierguard.engine.evaluate import Evaluator
 from tierguard.engine.ir import CalicoVersion, Edition
@@ -32,10 +32,13 @@ from tierguard.flows.source import InputError
 from tierguard.inventory.build import build_inventory
 from tierguard.inventory.load import load_inventory
 from tierguard.inventory.model import Endpoint, EndpointKind, Inventory
+from tierguard.loader import paths
 from tierguard.loader.discovery import DiscoveryError, discover
 from tierguard.loader.files import display_name, load_file
 from tierguard.loader.kustomize import RendererMissing
+from tierguard.loader.nodes import LMap, LSeq, Node
 from tierguard.loader.resources import ResourceDoc, extract_resources
+from tierguard.loader.sourcemap import SourceIndex
 from tierguard.model.build import build_resource
 from tierguard.observe.build import Inputs, build_model
 from tierguard.observe.formats import format_for_path, formatters
@@ -47,6 +50,10 @@ HELP = ("Service graph and flow table of recorded traffic evaluated against the 
 DEFAULT_VERSION = "3.32"
 # Rendered objects that are peers (inventory), not policy.
 _PEER_KINDS = frozenset({"NetworkSet", "GlobalNetworkSet", "HostEndpoint"})
+_POLICY_KINDS = frozenset({"NetworkPolicy", "GlobalNetworkPolicy", "StagedNetworkPolicy",
+                           "StagedGlobalNetworkPolicy", "StagedKubernetesNetworkPolicy",
+                           "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
+                           "ClusterNetworkPolicy", "Tier"})
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -72,6 +79,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="write the report here instead of stdout")
 
 
+def _keep(span: Span) -> Span:
+    return span
+
+
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """The evaluator for one environment or set of paths, and what it was built from."""
@@ -82,6 +93,51 @@ class Loaded:
     inputs: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
     notes: tuple[str, ...] = ()
+    locate: Callable[[Span], Span] = _keep
+
+
+def _path_to(node: Node, line: int, col: int, path: str = "") -> str | None:
+    """The field path of the map or sequence that starts exactly at (line, col)."""
+    if node.span.line == line and node.span.col == col:
+        return path
+    children: list[tuple[str | int, Node]] = (
+        [(str(k.value), v) for k, v in node.entries] if isinstance(node, LMap)
+        else list(enumerate(node.items)) if isinstance(node, LSeq) else [])
+    for step, child in children:
+        if child.span.line <= line and (child.span.end_line == 0 or line <= child.span.end_line):
+            found = _path_to(child, line, col, paths.join(path, step))
+            if found is not None:
+                return found
+    return None
+
+
+class SourceLocator:
+    """Moves a span in the rendered overlay to the same policy field in its source file, when
+    the source object is unambiguous and has that field (else the rendered span is kept)."""
+
+    def __init__(self, rendered: Sequence[ResourceDoc], index: SourceIndex) -> None:
+        self.rendered = [r for r in rendered if r.kind in _POLICY_KINDS]
+        self.index = index
+        self._cache: dict[Span, Span] = {}
+
+    def __call__(self, span: Span) -> Span:
+        found = self._cache.get(span)
+        if found is None:
+            found = self._cache[span] = self._locate(span)
+        return found
+
+    def _locate(self, span: Span) -> Span:
+        for resource in self.rendered:
+            root = resource.root.span
+            if resource.file != span.file or not root.line <= span.line <= (root.end_line or span.line):
+                continue
+            source = self.index.source_of(resource.ref)
+            path = _path_to(resource.root, span.line, span.col)
+            if source is None or path is None:
+                return span
+            node = paths.node_at(source.root, path) if path else source.root
+            return node.span if node is not None else span
+        return span
 
 
 def _version(args: argparse.Namespace, environment: Environment | None) -> CalicoVersion:
@@ -155,7 +211,8 @@ def _from_environment(args: argparse.Namespace) -> Loaded:
     inputs = (environment.overlay, *(display_name(Path(i), config.root) for i in [inventory] if i),
               *(display_name(Path(f), config.root) for f in flows))
     errors = tuple(d for d in validated.diagnostics if d.severity is Severity.ERROR)
-    return Loaded(environment.name, evaluator, flows, inputs, errors + tuple(found), notes)
+    return Loaded(environment.name, evaluator, flows, inputs, errors + tuple(found), notes,
+                  SourceLocator(loaded.loaded.resources, loaded.sources))
 
 
 def _existing(path: str | None) -> Path | None:
@@ -233,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
     problems = _FlowProblems([])
     notes = list(loaded.notes)
     model = build_model(loaded.evaluator, _records(loaded.flows, problems),
-                        Inputs(loaded.name, loaded.inputs, tuple(notes)))
+                        Inputs(loaded.name, loaded.inputs, tuple(notes)), loaded.locate)
     extra = []
     if problems.errors:
         extra.append(f"{len(problems.errors)} malformed flow record(s) were skipped "

@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         from tierguard.review import example
 
         try:
-            code = example.run_example(args.repo.resolve(), args.out_dir, args.format)
+            code = example.run_example(args.repo.resolve(), args.out_dir, args.format, tuple(args.env))
         except example.ExampleError as error:
             raise _usage(str(error)) from error
         except (ReviewError, WorkspaceError, SetupError) as error:

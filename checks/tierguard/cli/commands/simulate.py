@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
+import multiprocessing
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +27,7 @@ from tierguard.engine import codes
 from tierguard.engine.compile import compile_policy_set, profiles_for
 from tierguard.engine.evaluate import Evaluator
 from tierguard.engine.ir import CalicoVersion, Edition
+from tierguard.engine.resolve import Resolver
 from tierguard.engine.simulate import (
     Probe,
     Query,
@@ -35,7 +40,6 @@ from tierguard.engine.simulate import (
     summary,
     undeclared_named_ports,
 )
-from tierguard.engine.resolve import Resolver
 from tierguard.engine.topology import Topology
 from tierguard.flows.model import FlowRecord
 from tierguard.flows.read import read_flows
@@ -81,6 +85,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", "-f", choices=("jsonl", "json", "text"), default="jsonl",
                         help="output format (default jsonl)")
     parser.add_argument("--output-file", "-o", metavar="FILE", help="write results here")
+    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                        help="worker processes for large Calico JSON-lines inputs (default 1); "
+                             "output order is the input order either way")
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +266,9 @@ def _text_line(item: dict[str, object]) -> str:
         return f"{head}: ERROR {item['error']}"
     port = f" {item.get('protocol')}/{item.get('port')}" if item.get("port") is not None else \
         f" {item.get('protocol')}"
-    lines = [f"{head}{port}: {str(item['verdict']).upper()} (pending "
-             f"{str(item['pending_verdict']).upper()})"]
+    verdicts = (f"{str(item['verdict']).upper()} (pending "
+                f"{str(item['pending_verdict']).upper()})")
+    lines = [f"{head}{port}: {verdicts}"]
     for mode in ("enforced_policies", "pending_policies", "replace_preview_policies"):
         sides = item.get(mode)
         if isinstance(sides, dict):
@@ -273,37 +281,129 @@ def _text_line(item: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
+def _write_stream(setup: Setup, queries: Iterator[Query], fmt: str, replace: bool,
+                  stream: BinaryIO, diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
+    """Evaluate and write jsonl/text records as they come; collect them for json."""
+    renderer = ResultRenderer(setup.evaluator, replace)
+    collected: list[dict[str, object]] = []
+    for query, result in evaluate_queries(setup.evaluator, queries, replace):
+        item = renderer.render(query, result)
+        if item.get("error"):
+            diagnostics.append(_record_diagnostic(query))
+        if fmt == "jsonl":
+            stream.write(orjson.dumps(item) + b"\n")
+        elif fmt == "text":
+            stream.write(_text_line(item).encode() + b"\n")
+        else:
+            collected.append(item)
+    return collected
+
+
+def _chunks(path: Path, jobs: int) -> list[tuple[int, int, int]]:
+    """(start byte, end byte, first line number) for `jobs` pieces split at line ends."""
+    size = path.stat().st_size
+    bounds = [0]
+    with path.open("rb") as handle:
+        for k in range(1, jobs):
+            handle.seek(max(size * k // jobs, bounds[-1]))
+            handle.readline()
+            bounds.append(min(handle.tell(), size))
+        bounds.append(size)
+        pieces, line = [], 1
+        for start, end in itertools.pairwise(bounds):
+            pieces.append((start, end, line))
+            handle.seek(start)
+            line += handle.read(end - start).count(b"\n")
+    return [p for p in pieces if p[1] > p[0]]
+
+
+def _range_queries(resolver: Resolver, path: Path, start: int, end: int,
+                   first_line: int) -> Iterator[Query]:
+    name = str(path)
+    with path.open("rb") as handle:
+        handle.seek(start)
+        number, position = first_line - 1, start
+        while position < end:
+            raw = handle.readline()
+            if not raw:
+                break
+            position += len(raw)
+            number += 1
+            if not raw.strip():
+                continue
+            try:
+                doc = orjson.loads(raw)
+            except orjson.JSONDecodeError as error:
+                yield Query(name, number, "", "", None, f"not valid JSON: {error}", malformed=True)
+                continue
+            yield calico_line_query(resolver, doc, name, number)
+
+
+def _worker(setup: Setup, path: Path, piece: tuple[int, int, int], fmt: str, replace: bool,
+            part: str, results: multiprocessing.SimpleQueue[tuple[str, list[Diagnostic]]]
+            ) -> None:
+    start, end, first_line = piece
+    diagnostics: list[Diagnostic] = []
+    with open(part, "wb") as stream:
+        queries = _range_queries(Resolver(setup.evaluator.topology), path, start, end, first_line)
+        _write_stream(setup, queries, fmt, replace, stream, diagnostics)
+    results.put((part, diagnostics))
+
+
+def _run_parallel(setup: Setup, path: Path, args: argparse.Namespace, stream: BinaryIO,
+                  diagnostics: list[Diagnostic]) -> None:
+    """Split a Calico JSON-lines file over worker processes; output keeps input order."""
+    context = multiprocessing.get_context("fork")
+    results: multiprocessing.SimpleQueue[tuple[str, list[Diagnostic]]] = context.SimpleQueue()
+    with tempfile.TemporaryDirectory(prefix="tierguard-simulate-") as tmp:
+        parts = []
+        # fork: workers share the loaded policies and inventory copy-on-write (nothing pickled).
+        for k, piece in enumerate(_chunks(path, args.jobs)):
+            part = str(Path(tmp) / f"part-{k}")
+            process = context.Process(target=_worker, args=(
+                setup, path, piece, args.format, args.replace_preview, part, results))
+            process.start()
+            parts.append((part, process))
+        found = dict(results.get() for _ in parts)
+        for part, process in parts:
+            process.join()
+            if process.exitcode != 0 or part not in found:
+                raise RuntimeError(f"simulate worker for {part} failed (exit {process.exitcode})")
+            diagnostics += found[part]
+            with open(part, "rb") as handle:
+                shutil.copyfileobj(handle, stream)
+
+
+def _parallel_ok(args: argparse.Namespace) -> bool:
+    path = Path(args.flows)
+    return (args.jobs > 1 and args.format != "json" and path.suffix != ".gz"
+            and path.is_file() and not is_probe_file(path) and _is_calico_lines(path))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     setup = load_setup(args)
     diagnostics = list(setup.diagnostics)
-    renderer = ResultRenderer(setup.evaluator, args.replace_preview)
     stream: BinaryIO = sys.stdout.buffer
     if args.output_file:
         try:
             stream = open(args.output_file, "wb")  # noqa: SIM115
         except OSError as error:
             raise UsageError(f"{args.output_file}: {error.strerror or error}") from None
-    collected: list[dict[str, object]] = []
     try:
-        pairs = evaluate_queries(setup.evaluator, _queries(setup, args.flows, diagnostics),
-                                 args.replace_preview)
-        for query, result in pairs:
-            item = renderer.render(query, result)
-            if item.get("error"):
-                diagnostics.append(_record_diagnostic(query))
-            if args.format == "jsonl":
-                stream.write(orjson.dumps(item) + b"\n")
-            elif args.format == "text":
-                stream.write(_text_line(item).encode() + b"\n")
-            else:
-                collected.append(item)
-        if args.format == "json":
-            stream.write(orjson.dumps(
-                {"calico_version": str(setup.evaluator.policy_set.version),
-                 "edition": setup.evaluator.policy_set.edition.value,
-                 "trace_format": setup.evaluator.trace_format.value,
-                 "results": collected, "summary": summary(collected)},
-                option=orjson.OPT_INDENT_2) + b"\n")
+        if _parallel_ok(args):
+            _run_parallel(setup, Path(args.flows), args, stream, diagnostics)
+        else:
+            collected = _write_stream(setup, _queries(setup, args.flows, diagnostics),
+                                      args.format, args.replace_preview, stream, diagnostics)
+            if args.format == "json":
+                stream.write(orjson.dumps(
+                    {"calico_version": str(setup.evaluator.policy_set.version),
+                     "edition": setup.evaluator.policy_set.edition.value,
+                     "trace_format": setup.evaluator.trace_format.value,
+                     "results": collected, "summary": summary(collected)},
+                    option=orjson.OPT_INDENT_2) + b"\n")
     finally:
         if stream is not sys.stdout.buffer:
             stream.close()

@@ -1,0 +1,1 @@
+"""Stage 2: typed, located models of every resource kind the harness understands."""
