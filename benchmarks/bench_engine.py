@@ -231,7 +231,8 @@ def bench_matrix(work: Path, pods: int, namespaces: int, policy_count: int) -> N
     print(f"matrix: peak RSS so far {_rss_mb():.0f} MB")
 
 
-def bench_flows(work: Path, pods: int, namespaces: int, policy_count: int, flows: int) -> None:
+def bench_flows(work: Path, pods: int, namespaces: int, policy_count: int, flows: int,
+                jobs: int) -> None:
     policy_text, written = policies(policy_count, namespaces)
     (work / "flow-policies.yaml").write_text(policy_text)  # type: ignore[arg-type]
     t0 = time.perf_counter()
@@ -246,18 +247,21 @@ def bench_flows(work: Path, pods: int, namespaces: int, policy_count: int, flows
     out = work / "out.jsonl"
     code = tierguard_main(["simulate", "--policies", str(work / "flow-policies.yaml"),
                            "--inventory", str(work / "inventory.json"), "--flows", str(flow_file),
-                           "--format", "jsonl", "--output-file", str(out)])
+                           "--format", "jsonl", "--output-file", str(out), "--jobs", str(jobs)])
     t2 = time.perf_counter()
     c2 = _cpu()
     with out.open() as handle:
         produced = sum(1 for _ in handle)
     print(f"flows: generated {flows:,} records ({flow_file.stat().st_size / 1e6:.0f} MB) "
           f"in {t1 - t0:.1f} s")
-    print(f"flows: simulate end to end ({written} policies, read + resolve + evaluate + write "
+    print(f"flows: simulate --jobs {jobs} end to end ({written} policies, read + resolve + "
+          f"evaluate + write "
           f"jsonl): {t2 - t1:.1f} s wall, {c2 - c1:.1f} s CPU, {flows / (t2 - t1):,.0f} "
           f"records/s, exit {code}, "
           f"{produced:,} output lines")
-    print(f"flows: peak RSS {_rss_mb():.0f} MB")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"flows: peak RSS {_rss_mb():.0f} MB (parent), {children.ru_maxrss / 1024:.0f} MB "
+          f"(largest worker); worker CPU {children.ru_utime + children.ru_stime:.1f} s")
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -267,6 +271,7 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--policies", type=int, default=1500)
     parser.add_argument("--flow-policies", type=int, default=2000)
     parser.add_argument("--flows", type=int, default=1_000_000)
+    parser.add_argument("--jobs", type=int, default=2, help="simulate --jobs (default 2)")
     parser.add_argument("--skip-matrix", action="store_true")
     parser.add_argument("--skip-flows", action="store_true")
     args = parser.parse_args(argv)
@@ -276,7 +281,8 @@ def run(argv: list[str] | None = None) -> None:
         if not args.skip_matrix:
             bench_matrix(work, args.pods, args.namespaces, args.policies)
         if not args.skip_flows:
-            bench_flows(work, args.pods, args.namespaces, args.flow_policies, args.flows)
+            bench_flows(work, args.pods, args.namespaces, args.flow_policies, args.flows,
+                        args.jobs)
     print(f"python {sys.version.split()[0]}; peak RSS {_rss_mb():.0f} MB")
 
 

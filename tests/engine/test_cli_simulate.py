@@ -147,3 +147,29 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     err = capsys.readouterr().err
     assert "missing.jsonl: no such file" in err
     assert "not a Calico version: 'three'" in err
+
+
+def test_parallel_jobs_give_identical_output_in_input_order(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    flows = tmp_path / "flows.jsonl"
+    lines = [json.dumps(d) for d in CALICO_LINES] * 25
+    lines.insert(9, "{broken")
+    flows.write_text("\n".join(lines) + "\n")
+    single = _run(capsys, flows)
+    parallel = _run(capsys, flows, "--jobs", "3")
+    assert single[0] == parallel[0] == 1
+    assert single[1] == parallel[1]
+    assert [r["line"] for r in parallel[1]] == list(range(1, 102))
+    assert sorted(single[2].splitlines()) == sorted(parallel[2].splitlines())
+
+
+def test_yaml_probe_file_with_unknown_field(capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path) -> None:
+    probes = tmp_path / "probes.yaml"
+    probes.write_text("probes:\n- from: app/app=client\n  to: 10.0.0.30\n  port: 5432\n"
+                      "- from: app/app=client\n  to: app/app=db\n  prot: TCP\n")
+    code, rows, err = _run(capsys, probes)
+    assert code == 1
+    assert [(r["line"], r["verdict"], r.get("error")) for r in rows] == [
+        (2, "allow", None), (5, None, "unknown probe field(s) ['prot']")]
+    assert f"{probes}:5:1: ENG602 error: unknown probe field(s) ['prot']" in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from engine_factory import ent, evaluator, hep, packet, pod, policy, rule, traces
-from tierguard.engine.evaluate import HOST_TO_LOCAL_NOTE
+from tierguard.engine.evaluate import HOST_TO_LOCAL_NOTE, WORKLOAD_TO_HOST_NOTE
 from tierguard.engine.ir import Action, Direction, PolicyKind
 from tierguard.inventory.model import Node
 
@@ -74,3 +74,11 @@ def test_neither_end_calico_is_an_error_result() -> None:
     result = ev.evaluate(packet(ev, "198.51.100.1", "198.51.100.2", 80))
     assert result.enforced is None and result.error is not None
     assert result.error.startswith("neither end is a Calico endpoint")
+
+
+def test_workload_to_own_host_carries_a_note() -> None:
+    ev = evaluator([], [A, B], nodes=NODES)
+    result = ev.evaluate(packet(ev, A, "192.168.0.1", 10250))
+    assert result.notes == (WORKLOAD_TO_HOST_NOTE,)
+    assert result.enforced is not None and result.enforced.verdict.value == "allow"
+    assert ev.evaluate(packet(ev, A, "192.168.0.2", 10250)).notes == ()

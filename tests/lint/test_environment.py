@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from lint_fixtures import INVENTORY
 from tierguard.cli.main import main
 from tierguard.config import load_config

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from tierguard.inventory.model import Endpoint, EndpointKind
 from tierguard.lint.nearmiss import Miss, closest, misses, positive_tests
 from tierguard.lint.universe import LabelClass, Universe, required_namespace
@@ -19,7 +18,7 @@ def test_the_rest_of_the_selector_picks_the_candidates() -> None:
     universe = Universe([pod(name="carts", tier="back"), pod(name="carts", tier="back"),
                          pod(name="cards", tier="front")])
     # 'cart' is as close to 'cards' as to 'carts'; only the tier=back pods are what the rest selects.
-    assert misses(parse("name == 'cart' && tier == 'back'"), universe.classes) == (
+    assert misses(parse("name == 'cart' && tier == 'back'"), universe) == (
         Miss("name", ("cart",), True, "carts", 2),)
 
 
@@ -57,7 +56,7 @@ def test_reported_misses_are_real_and_suggestions_exist(endpoint_labels: list[di
     endpoints = [pod(**found) for found in endpoint_labels]
     universe = Universe(endpoints)
     selector = parse(f"{label} == '{value}' && has(tier)")
-    found = misses(selector, universe.classes)
+    found = misses(selector, universe)
     for miss in found:
         assert not any(e.labels.get(miss.label) in miss.values for e in endpoints)
         if miss.suggestion is not None:

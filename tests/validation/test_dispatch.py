@@ -31,10 +31,16 @@ def test_all_schema_errors_are_reported_and_located() -> None:
             "spec:\n  podSelectr: {}\n  ingress:\n  - from: 5\n")
     assert _codes(text) == [
         ("SCH182", 5, 15, "metadata.labels.a"),
-        ("SCH182", 7, 3, "spec"),
-        ("SCH182", 7, 3, "spec.podSelectr"),
+        ("SCH182", 7, 3, "spec.podSelectr"),  # one typo, one finding (not also "podSelector missing")
         ("SCH182", 9, 11, "spec.ingress[0].from"),
     ]
+    _, problems = _check(text)
+    assert problems[1].hint == "Did you mean 'podSelector'? It is required and missing."
+
+
+def test_missing_required_field_without_typo() -> None:
+    assert _codes("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\nspec:\n"
+                  "  policyTypes: [Ingress]\n") == [("SCH182", 5, 3, "spec.podSelector")]
 
 
 def test_builtin_kinds_and_lists() -> None:

@@ -60,11 +60,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.USAGE)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `tierguard codes | head`): not an error of ours.
+        _silence_stdout()
+        return int(ExitCode.CLEAN)
     except Exception:  # noqa: BLE001 - the one place internal errors become exit 3
         logging.getLogger("tierguard").exception("internal error")
         print("tierguard: internal error (exit 3); the traceback above is a bug, please report it.",
               file=sys.stderr)
         return int(ExitCode.INTERNAL)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def entry() -> None:

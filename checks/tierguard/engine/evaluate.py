@@ -45,6 +45,9 @@ from tierguard.engine.trace import (
 )
 from tierguard.inventory.model import Endpoint, EndpointKind
 
+WORKLOAD_TO_HOST_NOTE = ("workload -> its own host: after egress policy Felix applies "
+                         "defaultEndpointToHostAction (default Drop), which is not modelled "
+                         "(calico-semantics §3.6b)")
 HOST_TO_LOCAL_NOTE = ("host -> local workload traffic is always allowed; no pod ingress policy "
                       "applies (calico-semantics §3.6)")
 _ALLOW_ALL = (CompiledRule(Action.ALLOW, 0),)
@@ -199,8 +202,9 @@ class Evaluator:
                               notes=(HOST_TO_LOCAL_NOTE,))
         modes = (Mode.ENFORCED, Mode.PENDING) + ((Mode.REPLACE,) if with_replace else ())
         results = {m: self._mode(pkt, m, explain) for m in modes}
+        notes = (WORKLOAD_TO_HOST_NOTE,) if self._to_own_host(pkt.src, pkt.dst) else ()
         return FlowResult(pkt, results[Mode.ENFORCED], results[Mode.PENDING],
-                          results.get(Mode.REPLACE))
+                          results.get(Mode.REPLACE), notes=notes)
 
     def _mode(self, pkt: Packet, mode: Mode, explain: bool) -> ModeResult:
         src = dst = None
@@ -224,6 +228,12 @@ class Evaluator:
         if found is None:
             found = self._mode_results[key] = ModeResult(mode, verdict, src, dst)
         return found
+
+    def _to_own_host(self, src: Peer, dst: Peer) -> bool:
+        if src.endpoint is None or src.endpoint.kind is not EndpointKind.WORKLOAD:
+            return False
+        node = self.topology.node_of_ip(dst.ip)
+        return node is not None and node == src.endpoint.node
 
     def _host_to_local(self, src: Peer, dst: Peer) -> bool:
         if dst.endpoint is None or dst.endpoint.kind is not EndpointKind.WORKLOAD:

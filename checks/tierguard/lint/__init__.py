@@ -12,9 +12,15 @@ from collections.abc import Iterator
 from types import ModuleType
 
 from tierguard.diagnostics import Diagnostic
-from tierguard.lint import (duplicate_tier_order, http_rule_not_enforced, pass_without_later_tier,
-                            policy_selects_nothing, rule_peer_matches_nothing, staged_policy_left_behind,
-                            unreachable_rule)
+from tierguard.lint import (
+    duplicate_tier_order,
+    http_rule_not_enforced,
+    pass_without_later_tier,
+    policy_selects_nothing,
+    rule_peer_matches_nothing,
+    staged_policy_left_behind,
+    unreachable_rule,
+)
 from tierguard.lint.context import LintContext
 
 

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 
 from tierguard.diagnostics import Diagnostic, ResourceRef, Severity, Span
 from tierguard.engine.compile import PolicyModel, compile_policy, compile_policy_set, operator_tier
-from tierguard.engine.ir import Action, CalicoVersion, CompiledPolicy, CompiledTier, Edition, PolicySet
+from tierguard.engine.ir import (
+    Action,
+    CalicoVersion,
+    CompiledPolicy,
+    CompiledTier,
+    Edition,
+    PolicySet,
+)
 from tierguard.inventory.model import Endpoint, EndpointKind, Inventory
 from tierguard.lint.universe import Universe
 from tierguard.loader import paths

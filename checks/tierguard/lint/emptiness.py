@@ -82,7 +82,7 @@ def check_selector(source: PolicySource, shape: EmptySelector, selector: Selecto
     """A diagnostic when `selector` matches nothing in `universe`, else None."""
     if universe.matches_any(selector):
         return None
-    found = _first_explained(misses(selector, universe.classes))
+    found = _first_explained(misses(selector, universe))
     where = f" in inventory {inventory_name}" if inventory_name else " in the inventory"
     if found:
         reason = "; ".join(_reason(m, shape.universe) for m in found)

@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from tierguard.lint.universe import LabelClass
+from tierguard.lint.universe import LabelClass, Universe
 from tierguard.selector import AllNode, AndNode, Node, Selector, SetNode, SetOp, ValueNode, ValueOp
 
 # difflib ratio above which a present value counts as a near miss ('cart' vs 'carts' is 0.89).
@@ -36,9 +36,7 @@ class Miss:
 
 def positive_tests(node: Node) -> Iterator[ValueNode | SetNode]:
     """Equality and `in` tests that must hold for the selector to match (not under `!` or `||`)."""
-    if isinstance(node, ValueNode) and node.op is ValueOp.EQ:
-        yield node
-    elif isinstance(node, SetNode) and node.op is SetOp.IN:
+    if isinstance(node, ValueNode) and node.op is ValueOp.EQ or isinstance(node, SetNode) and node.op is SetOp.IN:
         yield node
     elif isinstance(node, AndNode):
         for operand in node.operands:
@@ -70,12 +68,12 @@ def closest(wanted: Sequence[str], present: Sequence[str]) -> str | None:
     return best[1] if best is not None else None
 
 
-def _miss(selector: Selector, test: ValueNode | SetNode, classes: Sequence[LabelClass]) -> Miss | None:
+def _miss(selector: Selector, test: ValueNode | SetNode, universe: Universe) -> Miss | None:
     accepted = _accepts(test)
+    classes = universe.classes
     if any(c.labels.get(test.label) in accepted for c in classes):
         return None
-    rest = Selector.from_node(without(selector.root, test))
-    meant = [c for c in classes if rest.matches(c.labels)] or list(classes)
+    meant = universe.matching(Selector.from_node(without(selector.root, test))) or list(classes)
     counts: dict[str, int] = {}
     for label_class in meant:
         value = label_class.labels.get(test.label)
@@ -96,7 +94,7 @@ def _labels_like(label: str, classes: Sequence[LabelClass]) -> list[str]:
     return sorted(found)
 
 
-def misses(selector: Selector, classes: Sequence[LabelClass]) -> tuple[Miss, ...]:
+def misses(selector: Selector, universe: Universe) -> tuple[Miss, ...]:
     """The positive tests of `selector` that no endpoint passes, with near-miss suggestions."""
-    found = (_miss(selector, test, classes) for test in positive_tests(selector.root))
+    found = (_miss(selector, test, universe) for test in positive_tests(selector.root))
     return tuple(miss for miss in found if miss is not None)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tierguard.inventory.model import Endpoint
-from tierguard.selector import AndNode, NAMESPACE_LABEL, Node, Selector, ValueNode, ValueOp
+from tierguard.selector import NAMESPACE_LABEL, AndNode, Node, Selector, ValueNode, ValueOp
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ def required_namespace(node: Node) -> str | None:
 class Universe:
     """Label classes of a set of endpoints, indexed by namespace. Immutable after construction."""
 
-    __slots__ = ("classes", "_by_namespace")
+    __slots__ = ("_by_namespace", "classes")
 
     def __init__(self, endpoints: Iterable[Endpoint]) -> None:
         representative: dict[frozenset[tuple[str, str]], Mapping[str, str]] = {}

@@ -7,7 +7,6 @@ billion-laughs document becomes one diagnostic instead of exhausting memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import yaml
@@ -15,7 +14,6 @@ from yaml.constructor import SafeConstructor
 
 from tierguard.diagnostics import Diagnostic, Severity, Span
 from tierguard.loader import codes
-from tierguard.loader.fast_yaml import parse_documents
 from tierguard.loader.nodes import Document, LMap, LScalar, LSeq, Node, ScalarValue
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
@@ -164,19 +162,6 @@ def _convert_mapping(node: yaml.MappingNode, file: str, budget: _Budget,
     return LMap(tuple(entries), span, index)
 
 
-def _plain_resolver(constructor: SafeConstructor) -> Callable[[str], ScalarValue]:
-    """Resolve a plain scalar's text to its value exactly as the PyYAML path does (YAML 1.1 tags)."""
-    resolver = yaml.resolver.Resolver()
-
-    def resolve(text: str) -> ScalarValue:
-        tag: str = resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-        if tag == "tag:yaml.org,2002:str":
-            return text
-        return _scalar_value(yaml.ScalarNode(tag, text), constructor)
-
-    return resolve
-
-
 def _mark_span(file: str, mark: yaml.Mark | None) -> Span:
     if mark is None:
         return Span(file, 1, 1, 1, 2)
@@ -238,15 +223,6 @@ def load_yaml_text(text: str, file: str, limits: Limits = Limits()) -> LoadResul
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return LoadResult((), (Diagnostic(codes.YAML_EMPTY, Severity.WARNING, "file has no YAML documents",
                                           Span(file, 1, 1, 1, 2)),))
-    constructor = SafeConstructor()
-    roots = parse_documents(text, file, _plain_resolver(constructor), limits.max_nodes)
-    if roots is not None:
-        return LoadResult(tuple(Document(root, file, index) for index, root in enumerate(roots)), ())
-    return load_with_pyyaml(text, file, limits)
-
-
-def load_with_pyyaml(text: str, file: str, limits: Limits = Limits()) -> LoadResult:
-    """The general path: PyYAML's composer (libyaml), for any YAML and every error diagnostic."""
     constructor = SafeConstructor()
     documents: list[Document] = []
     budget = _Budget(limits.max_nodes)

@@ -35,6 +35,7 @@ from tierguard.recommend.names import equals, is_label_key, is_label_value, one_
 NAME_LABEL = "projectcalico.org/name"
 KIND_LABEL = "projectcalico.org/kind"
 MAX_PORT_ENTRIES = 50  # Calico's limit per ports list (calico-semantics §1.1)
+_GREEDY_LIMIT = 1000
 PORT_PROTOCOLS = frozenset({6, 17, 132})  # ports need TCP, UDP or SCTP
 _DNS_PROTOCOLS = (6, 17)  # DNS falls back to TCP for large answers: allow both
 _IDENTITY_KEYS = ("k8s-app",)
@@ -57,13 +58,27 @@ def port_ranges(ports: Iterable[int], limit: int = MAX_PORT_ENTRIES) -> tuple[Po
             merged[-1] = PortRange(merged[-1].first, item.last)
         else:
             merged.append(item)
-    if len(merged) > limit:
-        merged = [r for r in ranges]  # keep singles until forced: widen the least
-        while len(merged) > limit:
-            gaps = [(merged[i + 1].first - merged[i].last, i) for i in range(len(merged) - 1)]
-            _, at = min(gaps)
-            merged[at:at + 2] = [PortRange(merged[at].first, merged[at + 1].last)]
+    if len(merged) > _GREEDY_LIMIT:  # e.g. scans: coarsen by gap size first, O(n log n)
+        merged = _merge_gaps_up_to(merged, _GREEDY_LIMIT)
+    while len(merged) > limit:
+        # Widen the least: the smallest gap, then the narrowest result (keeps ranges balanced).
+        _, _, at = min((merged[i + 1].first - merged[i].last, merged[i + 1].last - merged[i].first, i)
+                       for i in range(len(merged) - 1))
+        merged[at:at + 2] = [PortRange(merged[at].first, merged[at + 1].last)]
     return tuple(merged)
+
+
+def _merge_gaps_up_to(ranges: list[PortRange], limit: int) -> list[PortRange]:
+    """Merge every gap up to the smallest size that leaves at most `limit` ranges."""
+    gaps = sorted(ranges[i + 1].first - ranges[i].last for i in range(len(ranges) - 1))
+    threshold = gaps[len(ranges) - limit - 1]
+    out = [ranges[0]]
+    for item in ranges[1:]:
+        if item.first - out[-1].last <= threshold:
+            out[-1] = PortRange(out[-1].first, item.last)
+        else:
+            out.append(item)
+    return out
 
 
 def _ports(observations: Sequence[Observation], protocol: int) -> tuple[tuple[PortRange, ...] | None, str]:
@@ -287,9 +302,10 @@ def fit_max_rules(rules: list[RuleSpec], max_rules: int, edition: Edition, direc
         else:
             out.append(_merge_sets(group, edition))
     where = f"{namespace} {direction.value.lower()}"
-    problems.append(Diagnostic(codes.RULES_AGGREGATED, Severity.WARNING,
-                               f"{where}: {len(rules)} rules exceed --max-rules {max_rules}; merged "
-                               f"same-protocol namespace and network-set rules into {len(out)} rules"))
+    if len(out) < len(rules):
+        problems.append(Diagnostic(codes.RULES_AGGREGATED, Severity.WARNING,
+                                   f"{where}: {len(rules)} rules exceed --max-rules {max_rules}; merged "
+                                   f"same-protocol namespace and network-set rules into {len(out)}"))
     if len(out) > max_rules:
         dropped = out[max_rules:]
         shown = "; ".join(f"{r.scope.value} {protocol_name(r.protocol)}" for r in dropped)

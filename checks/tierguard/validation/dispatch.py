@@ -18,6 +18,7 @@ from tierguard.model import gitops
 from tierguard.rules.context import Model
 from tierguard.validation import codes
 from tierguard.validation.k8s_schema import K8sSchemas
+from tierguard.validation.typos import merge_typos
 
 INTERNAL_CALICO_GROUP = "crd.projectcalico.org"
 CALICO_GROUP = "projectcalico.org"
@@ -101,7 +102,7 @@ def check_resource(resource: ResourceDoc, schemas: K8sSchemas) -> tuple[Checked,
     if model_build.is_modelled(resource.api_version, resource.kind):
         # The model's schema requires metadata.name itself (SCH102).
         model, problems = _modelled(resource, schemas)
-        return Checked(resource, model), problems
+        return Checked(resource, model), merge_typos(problems)
     missing = _missing_name(resource)
     diagnostics = [missing] if missing is not None else []
     if gitops.is_gitops(resource):
@@ -110,4 +111,4 @@ def check_resource(resource: ResourceDoc, schemas: K8sSchemas) -> tuple[Checked,
         problems = list(schemas.check(resource))
     else:
         problems = [_unknown_kind(resource, schemas.version)]
-    return Checked(resource, model), diagnostics + problems
+    return Checked(resource, model), merge_typos(diagnostics + problems)

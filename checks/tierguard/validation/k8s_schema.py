@@ -23,7 +23,7 @@ from tierguard.diagnostics import Diagnostic, Severity
 from tierguard.loader import paths
 from tierguard.loader.nodes import LMap, Node
 from tierguard.loader.resources import ResourceDoc
-from tierguard.validation import codes
+from tierguard.validation import codes, typos
 
 _PACKAGE = "kubernetes_validate"
 _SCHEMA_DIR = "kubernetes-json-schema"
@@ -160,22 +160,24 @@ def _diagnostics(error: jsonschema.ValidationError, resource: ResourceDoc, versi
     where = path or "<object>"
     suffix = f" (Kubernetes {version} schema)"
 
-    def make(message: str, at: Node | None, field: str) -> Diagnostic:
+    def make(message: str, at: Node | None, field: str, problem: str = "") -> Diagnostic:
         span = at.span if at is not None else resource.span
+        data = ((typos.KIND, problem),) if problem else ()
         return Diagnostic(codes.K8S_SCHEMA, Severity.ERROR, message + suffix, span, resource.ref,
-                          resource.field(field))
+                          resource.field(field), data=data)
 
     if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(node, LMap):
         schema = error.schema if isinstance(error.schema, dict) else {}
         allowed = set(schema.get("properties", {}))
         for key in [k for k in error.instance if k not in allowed]:
             child = paths.join(path, key)
-            yield make(f"{child}: unknown field {key!r}", _key_node(node, key), child)
+            yield make(f"{child}: unknown field {key!r}", _key_node(node, key), child, typos.UNKNOWN)
         return
     if error.validator == "required" and isinstance(error.validator_value, list):
         present = error.instance if isinstance(error.instance, dict) else {}
         for name in [n for n in error.validator_value if n not in present]:
-            yield make(f"{paths.join(path, name)}: required field {name!r} is missing", node, path)
+            child = paths.join(path, name)
+            yield make(f"{child}: required field {name!r} is missing", node, child, typos.MISSING)
         return
     if error.validator == "type":
         expected = error.validator_value

@@ -13,6 +13,7 @@ inventory workloads with no observed traffic. Formats: text (default on stdout),
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -284,9 +285,15 @@ def _format(args: argparse.Namespace) -> str:
     return format_for_path(args.output_file) if args.output_file is not None else "text"
 
 
+def _worth_showing(diagnostics: Sequence[Diagnostic]) -> tuple[Diagnostic, ...]:
+    # Notes (e.g. a ServiceAccount missing from the inventory) do not change any verdict here.
+    return tuple(d for d in diagnostics if d.severity is not Severity.NOTE)
+
+
 def run(args: argparse.Namespace) -> int:
     name = _format(args)
     loaded = _from_environment(args) if args.env else _from_paths(args)
+    loaded = dataclasses.replace(loaded, diagnostics=_worth_showing(loaded.diagnostics))
     problems = _FlowProblems([])
     notes = list(loaded.notes)
     model = build_model(loaded.evaluator, _records(loaded.flows, problems),
