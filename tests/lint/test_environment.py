@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lint_fixtures import INVENTORY
+from lint_fixtures import INVENTORY, checked_resources, context
 from tierguard.cli.main import main
 from tierguard.config import load_config
 from tierguard.config.model import Config, Environment
 from tierguard.engine.ir import CalicoVersion, Edition
-from tierguard.lint.environment import lint_environment, load_environment_inventory
+from tierguard.lint import run_all
+from tierguard.lint.environment import lint_environment, lint_resources, load_environment_inventory
 from tierguard.validation.pipeline import validate_environment
 
 REPO = Path(__file__).resolve().parents[2]
@@ -102,3 +103,18 @@ def test_inventory_may_be_a_directory_of_files(tmp_path: Path) -> None:
 def test_missing_or_unconfigured_inventory_means_no_inventory_lints(tmp_path: Path) -> None:
     assert load_environment_inventory(Config(tmp_path), _environment("inventory/absent.yaml")) == (None, [])
     assert load_environment_inventory(Config(tmp_path), _environment("")) == (None, [])
+
+
+def test_empty_inventory_skips_the_inventory_lints() -> None:
+    empty = "apiVersion: v1\nkind: List\nitems: []\n"
+    policy = ("apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\n"
+              "spec:\n  selector: name == 'cart'\n")
+    assert list(run_all(context(policy, inventory=empty))) == []
+
+
+def test_lint_resources_runs_the_lints_that_need_no_inventory() -> None:
+    text = ("apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\n"
+            "spec:\n  selector: name == 'cart'\n  egress:\n    - action: Allow\n    - action: Deny\n")
+    found = lint_resources(checked_resources(text), CalicoVersion(3, 31), Edition.OSS)
+    assert [(d.code, d.span.line if d.span else 0, d.field_path) for d in found] == [
+        ("LNT905", 8, "spec.egress[1]")]

@@ -65,3 +65,20 @@ def test_reported_misses_are_real_and_suggestions_exist(endpoint_labels: list[di
         assert all(m.label != label for m in found)
     if universe.matches_any(selector):
         assert found == ()
+
+
+NAMESPACE = "projectcalico.org/namespace"
+namespaced = st.fixed_dictionaries({NAMESPACE: st.sampled_from(["a", "b"])}, optional={
+    "app": st.sampled_from(["x", "y"]), "tier": st.sampled_from(["1", "2"])})
+
+
+@given(st.lists(namespaced, max_size=8), st.sampled_from(["a", "b", "c"]), st.sampled_from(["x", "y"]),
+       st.booleans())
+def test_namespace_narrowing_never_changes_what_matches(endpoint_labels: list[dict[str, str]], namespace: str,
+                                                        app: str, scoped: bool) -> None:
+    universe = Universe([pod(**found) for found in endpoint_labels])
+    text = f"(app == '{app}') && {NAMESPACE} == '{namespace}'" if scoped else f"app == '{app}' || has(tier)"
+    selector = parse(text)
+    brute = [c for c in universe.classes if selector.matches(c.labels)]
+    assert universe.matching(selector) == brute
+    assert universe.matches_any(selector) is bool(brute)

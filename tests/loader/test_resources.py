@@ -38,3 +38,9 @@ def test_missing_or_non_string_type_fields() -> None:
     result = _extract("kind: Namespace\n---\napiVersion: v1\nkind: [x]\n")
     assert [(d.code, d.span.line, d.field_path) for d in result.diagnostics] == [
         ("YML009", 1, "apiVersion"), ("YML009", 4, "kind")]
+
+
+def test_empty_documents_are_skipped_like_kubectl_does() -> None:
+    result = _extract("---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n---\n")
+    assert [r.name for r in result.resources] == ["a"]
+    assert result.diagnostics == ()

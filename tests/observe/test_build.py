@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tierguard.engine.compile import compile_policy_set, profiles_for
 from tierguard.engine.evaluate import Evaluator
 from tierguard.engine.ir import CalicoVersion, Edition
@@ -150,3 +152,26 @@ def test_unresolvable_records_are_reported_not_dropped(tmp_path: Path) -> None:
         ("no endpoint in the inventory matches pod shop/gone-1a2b3c-*", 2,
          f"{tmp_path / 'flows.jsonl'}:1")]
     assert (model.records, model.evaluated) == (2, 0)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(scenario.FLOWS), max_size=8))
+def test_every_evaluated_record_lands_in_exactly_one_edge(tmp_path: Path,
+                                                          flows: list[scenario.Flow]) -> None:
+    lines = scenario.flow_lines(flows)
+    # Distinct end times keep repeated flows from being skipped as duplicate records.
+    for index, line in enumerate(lines):
+        line["end_time"] = int(str(line["end_time"])) + index
+    model = model_for(scenario.write(tmp_path / str(len(lines)), flows=lines or None))
+    if not lines:  # `write` falls back to the full scenario for an empty list
+        return
+    assert model.evaluated == len(lines) == sum(e.records for e in model.edges)
+    assert {(e.src.display, e.dst.display, e.port) for e in model.edges} == {
+        (_display(f.src), _display(f.dst), f.port) for f in flows}
+    # Both reporters log each connection; the edge counts it once.
+    assert sum(e.flows for e in model.edges) == sum(f.flows for f in flows)
+
+
+def _display(end: tuple[str, str, str]) -> str:
+    return f"{end[1]}/{end[2]}" if end[1] else end[2]

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from tierguard.cli.main import main
 
 from tests.observe import scenario
@@ -55,8 +54,8 @@ def test_text_is_the_default_on_stdout(tmp_path: Path, capsys: pytest.CaptureFix
     assert out.splitlines()[:3] == [
         "tierguard observe: explicit inputs (Calico 3.32 oss)",
         "records: 9 read, 9 evaluated, 0 unresolved",
-        "graph: 6 nodes, 6 edges (3 allowed, 1 denied, 1 would-be-denied, 1 would-be-allowed), "
-        "0 differing from the recorded action",
+        ("graph: 6 nodes, 6 edges (3 allowed, 1 denied, 1 would-be-denied, 1 would-be-allowed), "
+         "0 differing from the recorded action"),
     ]
 
 

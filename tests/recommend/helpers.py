@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from tierguard.flows.hits import parse_hit
-from tierguard.flows.model import (  # noqa: F401 (FlowRecord re-exported for tests)
+from tierguard.flows.model import (
     Action,
     Counts,
     EndpointType,

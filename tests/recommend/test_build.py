@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.recommend import helpers
 from tierguard.engine.ir import CalicoVersion, Direction, Edition
 from tierguard.recommend.build import port_ranges, recommend_namespace
 from tierguard.recommend.collect import collect, default_namespaces
@@ -10,9 +9,12 @@ from tierguard.recommend.model import Options, PortRange, Scope
 from tierguard.recommend.names import policy_name
 from tierguard.recommend.render import policy_document
 
+from tests.recommend import helpers
 
-def _rules(options: Options = Options(), flows: list[helpers.FlowRecord] | None = None,
+
+def _rules(options: Options | None = None, flows: list[helpers.FlowRecord] | None = None,
            enterprise: bool = False) -> tuple[object, list[object]]:
+    options = options or Options()
     inventory = helpers.inventory(enterprise)
     collected = collect(flows if flows is not None else helpers.shop_flows(), ["shop"], options)
     rec, problems = recommend_namespace("shop", collected.by_namespace["shop"], inventory.endpoints, options)
@@ -49,7 +51,9 @@ def test_namespace_peers_sorted_by_namespace_then_protocol() -> None:
 def test_enterprise_network_set_rule_uses_name_and_kind_labels() -> None:
     rec, _ = _rules(Options(edition=Edition.ENTERPRISE), enterprise=True)
     rule = next(r for r in rec.egress if r.scope is Scope.NETWORK_SET)  # type: ignore[attr-defined]
-    assert rule.peer.selector == "projectcalico.org/name == 'partner' && projectcalico.org/kind == 'NetworkSet'"
+    # The kind value comes from the inventory's model of the injected labels (see build.set_kind).
+    assert rule.peer.selector == ("projectcalico.org/name == 'partner' && "
+                                  "projectcalico.org/kind == 'GlobalNetworkSet'")
     assert rule.peer.namespace_selector == "global()"
 
 
@@ -87,8 +91,8 @@ def test_max_rules_merges_namespace_rules_into_one_set_selector() -> None:
     assert rule.ports == (PortRange(8000, 8003),)
     assert rule.flows == 4
     assert [(d.code, d.message) for d in problems] == [  # type: ignore[attr-defined]
-        ("REC953", "shop ingress: 4 rules exceed --max-rules 3; merged same-protocol namespace and "
-                   "network-set rules into 1")]
+        ("REC953", ("shop ingress: 4 rules exceed --max-rules 3; merged same-protocol namespace and "
+                    "network-set rules into 1"))]
 
 
 def test_max_rules_truncates_what_cannot_be_merged_and_says_so() -> None:
@@ -121,8 +125,8 @@ def test_hostile_peer_namespace_is_skipped_not_written_into_a_selector() -> None
              helpers.record(helpers.wep("other", "c-*"), web, 80, "tcp", "dst", line=9)]
     collected = collect(flows, ["shop"], Options())
     assert [(d.code, d.span.line if d.span else 0, d.message) for d in collected.diagnostics] == [
-        ("REC951", 7, "peer namespace \"x' || all() || 'y\" is not a valid namespace name; record skipped "
-                      "(2 records like this)")]
+        ("REC951", 7, ("peer namespace \"x' || all() || 'y\" is not a valid namespace name; record skipped "
+                       "(2 records like this)"))]
     assert [o.peer_namespace for o in collected.by_namespace["shop"]] == ["other"]
 
 
@@ -140,8 +144,8 @@ def test_dns_selector_dropped_when_inventory_has_no_such_pod() -> None:
     rec, problems = _rules(flows=[helpers.record(api, dns, 53, "udp", "src")])
     assert [(r.protocol, r.peer.selector) for r in rec.egress] == [(6, ""), (17, "")]  # type: ignore[attr-defined]
     assert [d.message for d in problems] == [  # type: ignore[attr-defined]
-        "DNS rule to namespace kube-system: no pod of namespace kube-system in the inventory has the labels "
-        "app=coredns-lookalike; allowing port 53 to the whole namespace"]
+        ("DNS rule to namespace kube-system: no pod of namespace kube-system in the inventory has the labels "
+         "app=coredns-lookalike; allowing port 53 to the whole namespace")]
 
 
 def test_only_undecided_learns_from_profile_hits_only() -> None:
@@ -172,3 +176,47 @@ def test_port_ranges_of_a_port_scan_fit_fifty_and_cover_every_port() -> None:
     ranges = port_ranges(ports)
     assert len(ranges) <= 50
     assert all(any(r.first <= p <= r.last for r in ranges) for p in ports[::97])
+
+
+def test_oss_network_set_with_hostile_label_falls_back_to_its_nets() -> None:
+    hostile = helpers.global_network_set("evil-set", ["203.0.113.0/24", "2001:db8::/64"],
+                                         {"zone": "x' || all() || 'y"})
+    api = helpers.wep("shop", "api-*")
+    flows = [helpers.record(api, helpers.peer("ns", "", "evil-set"), 443, "tcp", "src")]
+    inventory = helpers.inventory(extra=[hostile])
+    collected = collect(flows, ["shop"], Options())
+    rec, problems = recommend_namespace("shop", collected.by_namespace["shop"], inventory.endpoints, Options())
+    assert [(r.peer.selector, r.peer.nets) for r in rec.egress] == [
+        ("", ("203.0.113.0/24",)), ("", ("2001:db8::/64",))]
+    assert problems == []
+
+
+def test_hostile_dns_labels_from_the_flow_log_are_not_written() -> None:
+    api = helpers.wep("shop", "api-*")
+    dns = helpers.wep("kube-system", "coredns-*", ["k8s-app=kube-dns' || all() || 'x"])
+    rec, problems = _rules(flows=[helpers.record(api, dns, 53, "udp", "src")])
+    assert {r.peer.selector for r in rec.egress} == {""}  # type: ignore[attr-defined]
+    assert [d.code for d in problems] == ["REC959"]  # type: ignore[attr-defined]
+
+
+def test_large_oss_network_set_without_labels_is_split_at_256_nets() -> None:
+    nets = [f"10.{n // 256}.{n % 256}.0/24" for n in range(300)]
+    big = helpers.global_network_set("big", nets, {})
+    api = helpers.wep("shop", "api-*")
+    collected = collect([helpers.record(api, helpers.peer("ns", "", "big"), 443, "tcp", "src")], ["shop"], Options())
+    inventory = helpers.inventory(extra=[big])
+    rec, _ = recommend_namespace("shop", collected.by_namespace["shop"], inventory.endpoints, Options())
+    assert [len(r.peer.nets) for r in rec.egress] == [256, 44]
+    assert rec.egress[0].peer.nets[0] == "10.0.0.0/24" and rec.egress[1].peer.nets[-1] == "10.1.43.0/24"
+
+
+def test_max_rules_merges_enterprise_network_sets_by_name() -> None:
+    api = helpers.wep("shop", "api-*")
+    flows = [helpers.record(api, helpers.peer("ns", "", name), port, "tcp", "src", line=n)
+             for n, (name, port) in enumerate([("set-c", 443), ("set-a", 8443), ("set-b", 443)], 1)]
+    options = Options(edition=Edition.ENTERPRISE, max_rules=2)
+    rec, problems = _rules(options, flows=flows, enterprise=True)
+    assert [(r.peer.selector, r.peer.namespace_selector, r.ports, r.peer_names) for r in rec.egress] == [  # type: ignore[attr-defined]
+        ("projectcalico.org/name in {'set-a', 'set-b', 'set-c'} && projectcalico.org/kind == 'NetworkSet'",
+         "global()", (PortRange(443, 443), PortRange(8443, 8443)), ("set-a", "set-b", "set-c"))]
+    assert [d.code for d in problems] == ["REC953"]  # type: ignore[attr-defined]

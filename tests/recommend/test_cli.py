@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tierguard.cli.main import main
 
 from tests.recommend import helpers
-from tierguard.cli.main import main
 
 
 def _inputs(tmp_path: Path, flows: list[helpers.FlowRecord] | None = None) -> tuple[Path, Path]:
@@ -34,12 +34,12 @@ def test_recommend_writes_files_prints_proof_and_output_validates(tmp_path: Path
     text = (tmp_path / "rec" / "shop.yaml").read_text()
     assert "  name: namespace-isolation.shop-recommendation\n" in text
     assert out.splitlines() == [
-        "tierguard recommend: Calico 3.31 oss, tier namespace-isolation, 12 flow records read, 10 used for "
-        "1 namespace(s)",
+        ("tierguard recommend: Calico 3.31 oss, tier namespace-isolation, 12 flow records read, 10 used for "
+         "1 namespace(s)"),
         "namespace shop: namespace-isolation.shop-recommendation -> rec/shop.yaml",
         "  rules: ingress 2, egress 6; learnt from 10 records, 2026-11-24T00:00:00Z .. 2026-11-24T02:00:00Z",
-        "  proof: 10 observed allowed records replayed (3 with a stand-in pub/pvt address): 10 still allowed, "
-        "0 would be DENIED, 0 unverifiable, 0 denied already without it",
+        ("  proof: 10 observed allowed records replayed (3 with a stand-in pub/pvt address): 10 still allowed, "
+         "0 would be DENIED, 0 unverifiable, 0 denied already without it"),
         "  reach: 18 of 18 pod->pod served-port triples allowed today, 11 with the recommendation enforced (-39%)",
     ]
     assert err == ("rec/tier.yaml:1:1: REC950 note: tier 'namespace-isolation' is defined nowhere; writing it "
@@ -84,3 +84,14 @@ def test_missing_inputs_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureF
     assert "give --env NAME, or --inventory FILE and --flows FILE" in capsys.readouterr().err
     inventory, _ = _inputs(tmp_path)
     assert main(["recommend", "--inventory", str(inventory), "--flows", str(tmp_path / "none.jsonl")]) == 2
+
+
+def test_control_characters_from_flow_logs_never_reach_the_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    ghost = helpers.wep("shop", "ghost\x1b[2J-*")
+    inventory, log = _inputs(tmp_path, [helpers.record(ghost, helpers.wep("shop", "web-*"), 8080, "tcp", "src")])
+    assert main(["recommend", "--inventory", str(inventory), "--flows", str(log), "--out", "rec"]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err
+    assert "UNVERIFIABLE egress shop/ghost\\x1b[2J-* -> shop/web-* TCP/8080 x1" in out

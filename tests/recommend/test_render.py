@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tierguard.loader.yaml_source import load_yaml_text
+from tierguard.recommend import Options, Result, World, run_recommend
+from tierguard.recommend.render import scalar, to_yaml
 
 from tests.recommend import helpers
-from tierguard.loader.yaml_source import load_yaml_text
-from tierguard.recommend import Options, World, run_recommend
-from tierguard.recommend.render import scalar, to_yaml
 
 GOLDEN_SHOP = """\
 # Recommended by `tierguard recommend` for namespace shop: 10 allowed
@@ -155,10 +155,10 @@ spec:
 """
 
 
-def _run(options: Options = Options(), enterprise: bool = False) -> object:
+def _run(enterprise: bool = False) -> Result:
     inventory = helpers.inventory(enterprise)
     world = World(inventory.endpoints, inventory.services, inventory.nodes)
-    return run_recommend(helpers.shop_flows(), world, options, ["shop"], "out")
+    return run_recommend(helpers.shop_flows(), world, Options(), ["shop"], "out")
 
 
 def test_oss_332_recommendation_is_exactly_the_golden_text() -> None:

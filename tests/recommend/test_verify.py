@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.recommend import helpers
 from tierguard.engine.ir import Direction, Edition, PolicyKind, StagedAction
 from tierguard.loader.resources import extract_resources
 from tierguard.loader.yaml_source import load_yaml_text
@@ -10,6 +9,8 @@ from tierguard.model.build import build_resource
 from tierguard.recommend import Options, Status, World, run_recommend
 from tierguard.recommend.pipeline import compile_with
 from tierguard.recommend.verify import Reach
+
+from tests.recommend import helpers
 
 KNP_ALLOW_API = """\
 apiVersion: networking.k8s.io/v1
@@ -70,9 +71,14 @@ def test_every_learnt_flow_is_still_allowed_and_reach_narrows() -> None:
 def test_enterprise_network_set_rule_is_proven_with_injected_labels() -> None:
     options = Options(edition=Edition.ENTERPRISE)
     result = run_recommend(helpers.shop_flows(), _world(enterprise=True), options, ["shop"], "out")
-    assert result.outputs[1].text.count("projectcalico.org/kind == 'NetworkSet'") == 1
+    assert result.outputs[1].text.count("projectcalico.org/kind == 'GlobalNetworkSet'") == 1
     assert "name: namespace-isolation.shop-recommendation" in result.outputs[1].text
     assert result.proofs[0].count(Status.ALLOWED) == 10 and result.broken == 0
+    # Alone (no Public rule on the same port to mask it), the network-set rule itself must match.
+    api = helpers.wep("shop", "api-*")
+    alone = [helpers.record(api, helpers.peer("ns", "", "partner"), None, "tcp", "src")]
+    result = run_recommend(alone, _world(enterprise=True), options, ["shop"], "out")
+    assert [c.status for c in result.proofs[0].checks] == [Status.ALLOWED]
 
 
 def test_flow_left_out_by_max_rules_is_reported_with_its_trace() -> None:
@@ -86,8 +92,8 @@ def test_flow_left_out_by_max_rules_is_reported_with_its_trace() -> None:
          "0|namespace-isolation|snp:shop/shop-recommendation|deny|-1", 1)]
     rec955 = [d for d in result.diagnostics if d.code == "REC955"]
     assert [(d.span.file, d.span.line, d.message) for d in rec955 if d.span] == [
-        ("flows.jsonl", 2, "shop: the recommendation would deny observed egress shop/web-* -> pub "
-                           "(203.0.113.254) TCP/443: 0|namespace-isolation|snp:shop/shop-recommendation|deny|-1")]
+        ("flows.jsonl", 2, ("shop: the recommendation would deny observed egress shop/web-* -> pub "
+                            "(203.0.113.254) TCP/443: 0|namespace-isolation|snp:shop/shop-recommendation|deny|-1"))]
 
 
 def test_only_undecided_breaks_flows_a_later_tier_allowed_and_the_proof_catches_it() -> None:
@@ -124,5 +130,5 @@ def test_namespace_without_flows_gets_no_recommendation() -> None:
     assert [r.namespace for r in result.recommendations] == ["other", "shop"]
     quiet = run_recommend([], _world(), Options(), ["shop"], "out")
     assert quiet.outputs == () and [(d.code, d.message) for d in quiet.diagnostics] == [
-        ("REC952", "namespace shop: no allowed flows reported by its own endpoints in the window; "
-                   "no recommendation")]
+        ("REC952", ("namespace shop: no allowed flows reported by its own endpoints in the window; "
+                    "no recommendation"))]

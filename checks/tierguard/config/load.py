@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from tierguard.config import codes
-from tierguard.config.model import (DEFAULT_CALICO_VERSION, DEFAULT_KUBERNETES_VERSION,
-                                    DEFAULT_VALIDATE_PATHS, Config, Environment)
+from tierguard.config.model import (
+    DEFAULT_CALICO_VERSION,
+    DEFAULT_KUBERNETES_VERSION,
+    DEFAULT_VALIDATE_PATHS,
+    Config,
+    Environment,
+)
 from tierguard.config.schema import check, number_text
 from tierguard.config.spec import CONFIG_SCHEMA, RAW_SECTIONS
 from tierguard.diagnostics import Diagnostic, Severity, Span

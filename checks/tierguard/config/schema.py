@@ -18,6 +18,8 @@ from tierguard.loader.nodes import LMap, LScalar, LSeq, Node
 
 @dataclass(frozen=True, slots=True)
 class Str:
+    """A string, optionally from a closed set, matching a pattern, or passing a check."""
+
     choices: tuple[str, ...] = ()
     pattern: str = ""
     # Extra check returning an error message, e.g. a version parser.
@@ -26,35 +28,42 @@ class Str:
 
 @dataclass(frozen=True, slots=True)
 class Int:
+    """An integer of at least `minimum`."""
+
     minimum: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Bool:
-    pass
+    """true or false."""
 
 
 @dataclass(frozen=True, slots=True)
 class Seq:
+    """A list of items of one schema."""
+
     item: Schema
     unique_key: str = ""  # items are mappings whose value at this key must be unique
 
 
 @dataclass(frozen=True, slots=True)
 class Prop:
+    """One key of a mapping: its schema and whether it is required."""
+
     schema: Schema
     required: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Obj:
+    """A mapping with a closed set of keys."""
+
     props: Mapping[str, Prop] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Anything:
     """A section owned by a later feature, which validates it itself."""
-
 
 Schema = Union[Str, Int, Bool, Seq, Obj, Anything]
 

@@ -200,11 +200,10 @@ class Evaluator:
             return FlowResult(pkt, allow[Mode.ENFORCED], allow[Mode.PENDING],
                               allow[Mode.REPLACE] if with_replace else None,
                               notes=(HOST_TO_LOCAL_NOTE,))
-        modes = (Mode.ENFORCED, Mode.PENDING) + ((Mode.REPLACE,) if with_replace else ())
-        results = {m: self._mode(pkt, m, explain) for m in modes}
+        replace = self._mode(pkt, Mode.REPLACE, explain) if with_replace else None
         notes = (WORKLOAD_TO_HOST_NOTE,) if self._to_own_host(pkt.src, pkt.dst) else ()
-        return FlowResult(pkt, results[Mode.ENFORCED], results[Mode.PENDING],
-                          results.get(Mode.REPLACE), notes=notes)
+        return FlowResult(pkt, self._mode(pkt, Mode.ENFORCED, explain),
+                          self._mode(pkt, Mode.PENDING, explain), replace, notes=notes)
 
     def _mode(self, pkt: Packet, mode: Mode, explain: bool) -> ModeResult:
         src = dst = None
@@ -232,16 +231,15 @@ class Evaluator:
     def _to_own_host(self, src: Peer, dst: Peer) -> bool:
         if src.endpoint is None or src.endpoint.kind is not EndpointKind.WORKLOAD:
             return False
-        node = self.topology.node_of_ip(dst.ip)
-        return node is not None and node == src.endpoint.node
+        return dst.node != "" and dst.node == src.endpoint.node
 
     def _host_to_local(self, src: Peer, dst: Peer) -> bool:
         if dst.endpoint is None or dst.endpoint.kind is not EndpointKind.WORKLOAD:
             return False
-        node = self.topology.node_of_ip(src.ip)
-        if node is None and src.endpoint is not None and src.endpoint.kind is EndpointKind.HOST:
+        node = src.node
+        if not node and src.endpoint is not None and src.endpoint.kind is EndpointKind.HOST:
             node = src.endpoint.node
-        return node is not None and node != "" and node == dst.endpoint.node
+        return node != "" and node == dst.endpoint.node
 
 
 def _governs(policy: CompiledPolicy, direction: Direction) -> bool:

@@ -51,7 +51,7 @@ def _peer_classes(evaluator: Evaluator, peers: Sequence[Peer]) -> list[_PeerClas
     nets = evaluator.side_keys.index
     found: dict[tuple[int, int], list[int]] = {}
     for j, peer in enumerate(peers):
-        bits = nets.bits(peer.ip) if peer.ip is not None else -1
+        bits = nets.bits(peer) if peer.ip is not None else -1
         found.setdefault((peer.ident, bits), []).append(j)
     return [_PeerClass(peers[m[0]], sum(1 << j for j in m), tuple(m)) for m in found.values()]
 

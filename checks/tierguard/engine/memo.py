@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from tierguard.engine.ir import CompiledRule, Direction, EntityMatch, IPNetwork
 from tierguard.engine.match import RuleMatcher
 from tierguard.engine.packet import Packet, Peer
-from tierguard.inventory.model import IPAddress
 from tierguard.selector import Selector
 
 Nets = tuple[IPNetwork, ...]
@@ -31,7 +30,7 @@ class NetsIndex:
                     if nets is not None and nets not in self.ids:
                         self.ids[nets] = len(self.ids)
         self._lists = list(self.ids)
-        self._bits: dict[IPAddress, int] = {}
+        self._bits: dict[int, int] = {}  # Peer.addr -> bits
 
     def mask(self, sides: Iterable[EntityMatch]) -> int:
         bits = 0
@@ -41,14 +40,17 @@ class NetsIndex:
                     bits |= 1 << self.ids[nets]
         return bits
 
-    def bits(self, ip: IPAddress) -> int:
-        found = self._bits.get(ip)
+    def bits(self, peer: Peer) -> int:
+        """Which CIDR lists contain the peer's address (cached per interned address)."""
+        found = self._bits.get(peer.addr)
         if found is None:
+            ip = peer.ip
+            assert ip is not None
             found = 0
             for i, nets in enumerate(self._lists):
                 if any(n.version == ip.version and ip in n for n in nets):
                     found |= 1 << i
-            self._bits[ip] = found
+            self._bits[peer.addr] = found
         return found
 
 
@@ -132,7 +134,7 @@ class SideKeys:
     def _nets(self, peer: Peer, mask: int) -> int:
         if not mask:
             return 0
-        return -1 if peer.ip is None else self.index.bits(peer.ip) & mask
+        return -1 if peer.ip is None else self.index.bits(peer) & mask
 
     def key(self, chain_id: int, facts: KeyFacts, local: Peer, peer: Peer,
             pkt: Packet) -> tuple[object, ...]:

@@ -61,10 +61,15 @@ class Peer:
     endpoint: Endpoint | None
     owners: tuple[Endpoint, ...]
     ident: int
+    addr: int = 0  # interned address id (0: no address): a cheap cache key for `ip`
+    node: str = ""  # the node this address belongs to, when it is a node address
+    is_enforcing: bool = False  # `endpoint` is a pod or host endpoint (it enforces policy)
 
-    @property
-    def is_enforcing(self) -> bool:
-        return self.endpoint is not None and self.endpoint.kind in ENFORCING_KINDS
+    @classmethod
+    def create(cls, ip: IPAddress | None, endpoint: Endpoint | None, owners: tuple[Endpoint, ...],
+               ident: int, addr: int = 0, node: str = "") -> Peer:
+        enforcing = endpoint is not None and endpoint.kind in ENFORCING_KINDS
+        return cls(ip, endpoint, owners, ident, addr, node, enforcing)
 
     def describe(self) -> str:
         """Human name: ns/pod, host endpoint name, or the IP."""

@@ -209,16 +209,17 @@ _END_KEYS = tuple(tuple(f"{side}_{field}" for field in ("type", "namespace", "na
 
 
 def _end(doc: dict[str, object], keys: tuple[str, ...]) -> tuple[str, str, str, str, str | None]:
-    values = [doc.get(k) for k in keys]
-    for key, value in zip(keys, values):
+    kind, namespace, name, name_aggr, ip = (doc.get(k) for k in keys)
+    for key, value in zip(keys, (kind, namespace, name, name_aggr, ip)):
         if value is not None and type(value) is not str:
             raise _BadRecord(f"{key} is {type(value).__name__}, expected a string")
-    kind, namespace, name, name_aggr, ip = (
-        "" if v is None or v == "-" else str(v) for v in values)
-    kind = kind or "net"
+    kind = kind if kind and kind != "-" else "net"
     if kind not in _CALICO_TYPES:
         raise _BadRecord(f"{keys[0]} {kind!r} is not wep, hep, ns or net")
-    return kind, namespace, name, name_aggr, ip or None
+    return (str(kind), "" if not namespace or namespace == "-" else str(namespace),
+            "" if not name or name == "-" else str(name),
+            "" if not name_aggr or name_aggr == "-" else str(name_aggr),
+            None if not ip or ip == "-" else str(ip))
 
 
 def calico_line_query(resolver: Resolver, doc: object, file: str, line: int) -> Query:

@@ -46,6 +46,7 @@ class Topology:
         self.nodes: tuple[Node, ...] = tuple(nodes)
         self._classes = _Interner()
         self._idents = _Interner()
+        self._addresses = _Interner()
         self._class_of: dict[int, int] = {}
         self._by_ip: dict[IPAddress, list[Endpoint]] = {}
         self._sets: list[Endpoint] = []
@@ -87,7 +88,8 @@ class Topology:
         if found is None:
             owners = self.owners_of(ip)
             enforcing = next((o for o in owners if o.kind in ENFORCING_KINDS), None)
-            found = self._peers[ip] = Peer(ip, enforcing, owners, self._ident(owners))
+            found = self._peers[ip] = Peer.create(ip, enforcing, owners, self._ident(owners),
+                                                  self._addr(ip), self._node_of_ip.get(ip, ""))
         return found
 
     def peer_for_endpoint(self, ep: Endpoint) -> Peer:
@@ -100,7 +102,9 @@ class Topology:
         if found is None:
             ip = ep.ips[0] if ep.ips else None
             owners = (ep,) + (tuple(o for o in self.owners_of(ip) if o is not ep) if ip else ())
-            found = self._endpoint_peers[id(ep)] = Peer(ip, ep, owners, self._ident(owners))
+            found = self._endpoint_peers[id(ep)] = Peer.create(
+                ip, ep, owners, self._ident(owners), self._addr(ip),
+                self._node_of_ip.get(ip, "") if ip is not None else "")
         return found
 
     def peer_without_ip(self, owners: tuple[Endpoint, ...] = ()) -> Peer:
@@ -108,7 +112,10 @@ class Topology:
         enforcing = next((o for o in owners if o.kind in ENFORCING_KINDS), None)
         if enforcing is not None and len(owners) == 1:
             return self.peer_for_endpoint(enforcing)
-        return Peer(None, enforcing, owners, self._ident(owners))
+        return Peer.create(None, enforcing, owners, self._ident(owners))
+
+    def _addr(self, ip: IPAddress | None) -> int:
+        return 0 if ip is None else self._addresses.intern(ip)
 
     def _ident(self, owners: tuple[Endpoint, ...]) -> int:
         return self._idents.intern(frozenset(self.class_of(o) for o in owners))

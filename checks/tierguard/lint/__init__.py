@@ -3,7 +3,7 @@
 ONE explicit table maps each code to its lint module. Nothing registers itself on import.
 Every module exposes ID, NAME, DEFAULT_SEVERITY, NEEDS_INVENTORY, DOC (a CodeDoc) and a pure
 `check(ctx: LintContext) -> Iterator[Diagnostic]`. Lints with NEEDS_INVENTORY run only when
-the context has an inventory. `lint.environment.lint_environment` runs them for `validate --env`.
+the context has a non-empty inventory. `lint.environment.lint_environment` runs them for `validate --env`.
 """
 
 from __future__ import annotations
@@ -46,8 +46,13 @@ def get(code: str) -> ModuleType:
 
 
 def run_all(ctx: LintContext) -> Iterator[Diagnostic]:
-    """Every applicable lint's findings, in table order."""
+    """Every applicable lint's findings, in table order.
+
+    Inventory lints are skipped without an inventory, and with an empty one (a cluster with no
+    recorded endpoint would make every selector "match nothing").
+    """
+    has_inventory = ctx.inventory is not None and bool(ctx.inventory.endpoints)
     for module in table().values():
-        if module.NEEDS_INVENTORY and ctx.inventory is None:
+        if module.NEEDS_INVENTORY and not has_inventory:
             continue
         yield from module.check(ctx)

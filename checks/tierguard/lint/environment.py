@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tierguard.config.model import Config, Environment
 from tierguard.diagnostics import Diagnostic, Severity, Span
-from tierguard.engine.ir import Edition
+from tierguard.engine.ir import CalicoVersion, Edition
 from tierguard.inventory.build import build_inventory
 from tierguard.inventory.load import INVENTORY_LIMITS, load_inventory
 from tierguard.inventory.model import Endpoint, EndpointKind, Inventory
@@ -97,3 +97,13 @@ def lint_environment(config: Config, environment: Environment, loaded: LoadedEnv
                         environment.inventory)
     found = remap_all(run_all(ctx), loaded.loaded.resources, loaded.sources)
     return diagnostics + found
+
+
+def lint_resources(checked: Sequence[Checked], version: CalicoVersion, edition: Edition) -> list[Diagnostic]:
+    """The lints that need no inventory, for files validated outside an environment (`validate PATH`).
+
+    Resources still holding Flux `${var}` placeholders may not compile; they are linted in
+    environment runs, after substitution.
+    """
+    ctx = build_context(checked, version, edition, None, repository_endpoints(checked, None, edition))
+    return list(run_all(ctx))

@@ -17,6 +17,7 @@ class DiscoveryError(Exception):
 
 
 def is_yaml_file(path: Path) -> bool:
+    """True for the suffixes loaded from directories (.yaml, .yml, .json)."""
     return path.suffix.lower() in YAML_SUFFIXES
 
 

@@ -31,6 +31,8 @@ _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 @dataclass(frozen=True, slots=True)
 class SubstitutionResult:
+    """The substituted stream, and one diagnostic per unset variable or bad expression."""
+
     text: str
     diagnostics: tuple[Diagnostic, ...]
 
@@ -42,6 +44,7 @@ class _Positions:
         self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def at(self, offset: int) -> tuple[int, int]:
+        """The 1-based (line, column) of a 0-based offset."""
         index = bisect.bisect_right(self._starts, offset) - 1
         return index + 1, offset - self._starts[index] + 1
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from tierguard.diagnostics import Diagnostic, Severity, Span
 from tierguard.loader import codes
-from tierguard.loader.yaml_source import LoadResult, Limits, decode_source, load_yaml_text
+from tierguard.loader.yaml_source import Limits, LoadResult, decode_source, load_yaml_text
+
 
 def display_name(path: Path, root: Path) -> str:
     """The name diagnostics use: relative to the repository root when inside it, else absolute."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,7 @@ class Rendered:
 
 
 def stream_name(overlay_name: str) -> str:
+    """The file name diagnostics use for an overlay's rendered output."""
     return f"<kustomize {overlay_name}>"
 
 
@@ -54,6 +55,7 @@ def render_command(overlay: Path, which: Which = shutil.which) -> tuple[str, ...
 
 
 def kustomization_file(overlay: Path) -> Path | None:
+    """The overlay's kustomization file, or None."""
     for name in _KUSTOMIZATION_FILES:
         if (overlay / name).is_file():
             return overlay / name
@@ -86,7 +88,3 @@ def render_overlay(overlay: Path, overlay_name: str, which: Which = shutil.which
         return Rendered(name, None, (_failure(overlay_name, anchor, done.stderr,
                                               f"exit {done.returncode}"),), command)
     return Rendered(name, done.stdout, (), command)
-
-
-def command_line(command: Sequence[str]) -> str:
-    return " ".join(command)

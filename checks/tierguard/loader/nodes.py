@@ -16,17 +16,22 @@ ScalarValue = Union[str, int, float, bool, None]
 
 @dataclass(frozen=True, slots=True)
 class LScalar:
+    """A scalar value and where it is."""
+
     value: ScalarValue
     span: Span
     # YAML style of the source text: "" plain, "'" or '"' quoted, "|" or ">" block.
     style: str = ""
 
     def to_plain(self) -> ScalarValue:
+        """The plain Python value, without locations."""
         return self.value
 
 
 @dataclass(frozen=True, slots=True)
 class LSeq:
+    """A sequence of located nodes."""
+
     items: tuple[Node, ...]
     span: Span
 
@@ -37,11 +42,14 @@ class LSeq:
         return len(self.items)
 
     def to_plain(self) -> list[object]:
+        """The plain Python value, without locations."""
         return [item.to_plain() for item in self.items]
 
 
 @dataclass(frozen=True, slots=True)
 class LMap:
+    """A mapping with located keys and values, in source order."""
+
     entries: tuple[tuple[LScalar, Node], ...]
     span: Span
     # Key text -> position in `entries`; the loader fills it so lookups are O(1). Derived data:
@@ -57,20 +65,24 @@ class LMap:
         return None
 
     def get(self, key: str) -> Node | None:
+        """The value of `key`, or None."""
         position = self._position(key)
         return None if position is None else self.entries[position][1]
 
     def key_span(self, key: str) -> Span | None:
+        """Where `key` itself is written, or None."""
         position = self._position(key)
         return None if position is None else self.entries[position][0].span
 
     def keys(self) -> list[str]:
+        """The keys as text, in source order."""
         return [str(k.value) for k, _ in self.entries]
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def to_plain(self) -> dict[str, object]:
+        """The plain Python value, without locations."""
         return {str(k.value): v.to_plain() for k, v in self.entries}
 
 

@@ -29,10 +29,12 @@ class ResourceDoc:
 
     @property
     def ref(self) -> ResourceRef:
+        """The object's kind, name and namespace."""
         return ResourceRef(self.kind, self.name, self.namespace)
 
     @property
     def span(self) -> Span:
+        """Where the object's mapping is."""
         return self.root.span
 
     @property
@@ -49,6 +51,8 @@ class ResourceDoc:
 
 @dataclass(frozen=True, slots=True)
 class ExtractResult:
+    """The objects found in some documents, and the diagnostics of documents that are not objects."""
+
     resources: tuple[ResourceDoc, ...]
     diagnostics: tuple[Diagnostic, ...]
 
@@ -104,6 +108,8 @@ def _is_list(root: LMap) -> bool:
 
 def _from_document(document: Document) -> Iterator[ResourceDoc | Diagnostic]:
     root = document.root
+    if isinstance(root, LScalar) and root.value is None:
+        return  # an empty document (`---` twice, or a trailing `---`): kubectl skips it too
     if not isinstance(root, LMap):
         yield _not_mapping(root, f"document {document.index + 1}")
         return

@@ -66,11 +66,14 @@ def kustomization_sources(overlay: Path, limits: Limits = Limits()) -> tuple[Pat
 
 @dataclass(frozen=True, slots=True)
 class SourceIndex:
+    """Source objects by (kind, namespace, name) and by (kind, name)."""
+
     by_full: dict[tuple[str, str, str], tuple[ResourceDoc, ...]]
     by_name: dict[tuple[str, str], tuple[ResourceDoc, ...]]
 
     @classmethod
     def build(cls, files: Iterable[Path], root: Path, limits: Limits = Limits()) -> SourceIndex:
+        """Index every object of `files` (names relative to `root`)."""
         full: dict[tuple[str, str, str], list[ResourceDoc]] = {}
         named: dict[tuple[str, str], list[ResourceDoc]] = {}
         for path in files:
@@ -81,6 +84,7 @@ class SourceIndex:
         return cls({k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in named.items()})
 
     def source_of(self, ref: ResourceRef) -> ResourceDoc | None:
+        """The one source object a rendered object comes from, or None when unknown or ambiguous."""
         exact = self.by_full.get((ref.kind, ref.namespace, ref.name), ())
         if len(exact) == 1:
             return exact[0]

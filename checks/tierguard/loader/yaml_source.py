@@ -24,30 +24,39 @@ _Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """Guards against hostile input: bytes per source and nodes per stream."""
+
     max_bytes: int = DEFAULT_MAX_BYTES
     max_nodes: int = DEFAULT_MAX_NODES
 
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
+    """The documents of a source, and the diagnostics that stopped or accompanied loading."""
+
     documents: tuple[Document, ...]
     diagnostics: tuple[Diagnostic, ...]
 
 
 class _Budget:
-    """Counts converted nodes; aliases re-visit nodes, so a bomb exhausts it quickly."""
+    """Counts converted nodes, so a huge document becomes one diagnostic instead of a memory spike."""
 
-    __slots__ = ("left", "aliases_seen")
+    __slots__ = ("left",)
 
     def __init__(self, max_nodes: int) -> None:
         self.left = max_nodes
-        self.aliases_seen = 0
 
 
 class _BudgetExceeded(Exception):
     def __init__(self, span: Span) -> None:
         super().__init__("node budget exceeded")
         self.span = span
+
+
+class _Oversized(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__("alias expansion over budget")
+        self.node = node
 
 
 class _DuplicateKey(Exception):
@@ -59,10 +68,10 @@ class _DuplicateKey(Exception):
 
 
 def _first_over_budget(root: yaml.Node, limit: int) -> yaml.Node | None:
-    """The first node (post-order) whose alias-expanded size exceeds `limit`, without expanding.
+    """The first node (post-order) whose alias-expanded size exceeds `limit`, found without expanding.
 
-    Sizes are memoised per node object, so a billion-laughs document costs time linear in its
-    text, and is refused before any conversion starts.
+    Sizes are memoised per node object (an alias is the same object as its anchor), so a
+    billion-laughs document costs time linear in its text and is refused before conversion.
     """
     sizes: dict[int, int] = {}
 
@@ -72,41 +81,19 @@ def _first_over_budget(root: yaml.Node, limit: int) -> yaml.Node | None:
             return known
         total = 1
         if isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                total += size(item)
+            total += sum(size(item) for item in node.value)
         elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                total += size(key) + size(value)
-        sizes[id(node)] = total
+            total += sum(size(key) + size(value) for key, value in node.value)
         if total > limit:
-            raise _BudgetExceeded(Span("", node.start_mark.line + 1, node.start_mark.column + 1))
+            raise _Oversized(node)
+        sizes[id(node)] = total
         return total
 
     try:
         size(root)
-    except _BudgetExceeded as over:
-        for node in _walk_unique(root):
-            if node.start_mark.line + 1 == over.span.line and node.start_mark.column + 1 == over.span.col:
-                return node
-        return root
+    except _Oversized as over:
+        return over.node
     return None
-
-
-def _walk_unique(root: yaml.Node) -> list[yaml.Node]:
-    seen: set[int] = set()
-    order: list[yaml.Node] = []
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        order.append(node)
-        if isinstance(node, yaml.SequenceNode):
-            pending.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            pending.extend(item for pair in node.value for item in pair)
-    return order
 
 
 def _span(file: str, node: yaml.Node) -> Span:
@@ -228,7 +215,7 @@ def load_yaml_text(text: str, file: str, limits: Limits = Limits()) -> LoadResul
     budget = _Budget(limits.max_nodes)
     has_anchors = "&" in text
     try:
-        for index, root in enumerate(yaml.compose_all(text, Loader=_Composer)):  # noqa: S506
+        for index, root in enumerate(yaml.compose_all(text, Loader=_Composer)):
             if root is None:
                 continue
             # Without anchors there are no aliases, so nothing can expand: skip the size pre-pass.

@@ -13,8 +13,19 @@ from typing import Union
 from tierguard.diagnostics import Diagnostic, Span
 from tierguard.loader.nodes import LMap, LScalar, LSeq, Node
 from tierguard.loader.resources import ResourceDoc
-from tierguard.model.schema import (ANY_OBJECT, BOOLEAN, INTEGER, STRING, STRINGS, Arr, Checker, Obj,
-                                    StrMap, enum_of, obj)
+from tierguard.model.schema import (
+    ANY_OBJECT,
+    BOOLEAN,
+    INTEGER,
+    STRING,
+    STRINGS,
+    Arr,
+    Checker,
+    Obj,
+    StrMap,
+    enum_of,
+    obj,
+)
 from tierguard.model.schemas import top_level
 
 FLUX_SOURCE_GROUP = "source.toolkit.fluxcd.io"
@@ -97,6 +108,8 @@ SCHEMAS: dict[tuple[str, str], tuple[tuple[str, ...], Obj]] = {
 
 @dataclass(frozen=True, slots=True)
 class SubstituteFrom:
+    """One postBuild.substituteFrom reference."""
+
     kind: str
     name: str
     optional: bool
@@ -104,6 +117,8 @@ class SubstituteFrom:
 
 @dataclass(frozen=True, slots=True)
 class FluxKustomization:
+    """A Flux Kustomization: what it applies, how, and its post-build variables."""
+
     name: str
     namespace: str
     path: str
@@ -121,6 +136,8 @@ class FluxKustomization:
 
 @dataclass(frozen=True, slots=True)
 class GitRepository:
+    """A Flux GitRepository source."""
+
     name: str
     namespace: str
     url: str
@@ -130,6 +147,8 @@ class GitRepository:
 
 @dataclass(frozen=True, slots=True)
 class ArgoApplication:
+    """An Argo CD Application: source, destination, sync wave and sync policy."""
+
     name: str
     namespace: str
     project: str
@@ -152,6 +171,7 @@ def is_gitops(resource: ResourceDoc) -> bool:
 
 
 def served_versions(resource: ResourceDoc) -> tuple[str, ...]:
+    """The API versions of this Flux/Argo kind that tierguard accepts."""
     return SCHEMAS[(resource.group, resource.kind)][0]
 
 

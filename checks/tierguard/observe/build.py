@@ -18,7 +18,15 @@ from tierguard.engine.ir import Action, Direction
 from tierguard.engine.packet import Peer, protocol_name
 from tierguard.engine.resolve import Resolver
 from tierguard.engine.simulate import query_from_flow
-from tierguard.engine.trace import PROFILE_TIER, Mode, ModeResult, SideResult, TraceFormat, Verdict, hit_name
+from tierguard.engine.trace import (
+    PROFILE_TIER,
+    Mode,
+    ModeResult,
+    SideResult,
+    TraceFormat,
+    Verdict,
+    hit_name,
+)
 from tierguard.flows.model import FlowRecord
 from tierguard.flows.model import Peer as FlowPeer
 from tierguard.inventory.model import Endpoint, EndpointKind
@@ -32,8 +40,8 @@ from tierguard.observe.model import (
     NodeKey,
     ObserveModel,
     Status,
-    UnselectedWorkload,
     Unresolved,
+    UnselectedWorkload,
 )
 from tierguard.observe.nodes import endpoint_node, peer_node
 

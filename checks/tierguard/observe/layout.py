@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tierguard.observe.model import STATUS_ORDER, Edge, Group, GroupKind, GraphNode, NodeKey, Status
+from tierguard.observe.model import STATUS_ORDER, Edge, GraphNode, Group, GroupKind, NodeKey, Status
 
 NODE_W = 190
 NODE_H = 24
@@ -156,13 +156,15 @@ def _place(columns: dict[int, list[Group]], members: dict[Group, list[GraphNode]
 def _barycenter(columns: dict[int, list[Group]], members: dict[Group, list[GraphNode]],
                 where: dict[NodeKey, tuple[float, float]], column_of: dict[Group, int],
                 neighbours: dict[NodeKey, set[NodeKey]]) -> None:
+    def weight(node: GraphNode, index: int, column: int) -> tuple[float, int]:
+        ys = [where[n][1] for n in neighbours.get(node.key, ())
+              if n in where and column_of.get(n.group, column) < column]
+        return (sum(ys) / len(ys) if ys else where[node.key][1], index)
+
     for column, groups in sorted(columns.items()):
         for group in groups:
-            def weight(node: GraphNode, index: int) -> tuple[float, int]:
-                ys = [where[n][1] for n in neighbours.get(node.key, ())
-                      if n in where and column_of.get(n.group, column) < column]
-                return (sum(ys) / len(ys) if ys else where[node.key][1], index)
-            ranked = sorted(enumerate(members[group]), key=lambda item: weight(item[1], item[0]))
+            ranked = sorted(enumerate(members[group]),
+                            key=lambda item: weight(item[1], item[0], column))
             members[group] = [node for _, node in ranked]
 
 

@@ -35,8 +35,8 @@ def render(model: ObserveModel) -> str:
     counts = model.status_counts()
     title = f"environment {model.environment}" if model.environment else "explicit inputs"
     lines = [f"tierguard observe: {_safe(title)} (Calico {model.calico_version} {model.edition})",
-             f"records: {model.records} read, {model.evaluated} evaluated, "
-             f"{sum(u.records for u in model.unresolved)} unresolved",
+             (f"records: {model.records} read, {model.evaluated} evaluated, "
+              f"{sum(u.records for u in model.unresolved)} unresolved"),
              f"graph: {len(model.nodes)} nodes, {len(model.edges)} edges ("
              + ", ".join(f"{counts[s]} {s.value}" for s in STATUS_ORDER) + "), "
              f"{sum(1 for e in model.edges if e.recorded_differs)} differing from the recorded action"]

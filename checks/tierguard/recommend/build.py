@@ -9,7 +9,6 @@ and reported (the proof step then lists the flows it would deny).
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
@@ -35,6 +34,7 @@ from tierguard.recommend.names import equals, is_label_key, is_label_value, one_
 NAME_LABEL = "projectcalico.org/name"
 KIND_LABEL = "projectcalico.org/kind"
 MAX_PORT_ENTRIES = 50  # Calico's limit per ports list (calico-semantics §1.1)
+MAX_NETS = 256  # Calico's limit per nets list
 _GREEDY_LIMIT = 1000
 PORT_PROTOCOLS = frozenset({6, 17, 132})  # ports need TCP, UDP or SCTP
 _DNS_PROTOCOLS = (6, 17)  # DNS falls back to TCP for large answers: allow both
@@ -131,13 +131,25 @@ def _find_set(endpoints: Sequence[Endpoint], namespace: str, name: str) -> Endpo
     return next((e for e in endpoints if e.kind is kind and e.namespace == namespace and e.name == name), None)
 
 
+def set_kind(found: Endpoint | None) -> str:
+    """The `projectcalico.org/kind` value Calico Enterprise injects, as the inventory models it.
+
+    calico-semantics §1.6/§8 say `NetworkSet` for both kinds; `inventory.labels` writes
+    `GlobalNetworkSet` for global sets. Taking the inventory's value keeps the output and the
+    proof consistent; the discrepancy is reported to the inventory owner.
+    """
+    value = found.labels.get(KIND_LABEL, "") if found is not None else ""
+    return value if value and is_label_value(value) else "NetworkSet"
+
+
 def _set_peers(namespace: str, name: str, endpoints: Sequence[Endpoint],
                edition: Edition) -> tuple[list[Peer], str]:
     """Peer constraints for a network set: by name+kind (Enterprise), by its labels, or its nets."""
     scope = "global()" if not namespace else namespace_peer(namespace)
-    if edition is Edition.ENTERPRISE and is_label_value(name[:63]):
-        return [Peer(scope, f"{equals(NAME_LABEL, name[:63])} && {equals(KIND_LABEL, 'NetworkSet')}")], ""
     found = _find_set(endpoints, namespace, name)
+    if edition is Edition.ENTERPRISE and is_label_value(name[:63]):
+        kind = set_kind(found)
+        return [Peer(scope, f"{equals(NAME_LABEL, name[:63])} && {equals(KIND_LABEL, kind)}")], ""
     if found is None:
         return [], f"network set {namespace + '/' if namespace else ''}{name} is not in the inventory"
     own = {k: v for k, v in found.labels.items() if not k.startswith(_INJECTED_PREFIXES)}
@@ -148,7 +160,8 @@ def _set_peers(namespace: str, name: str, endpoints: Sequence[Endpoint],
     by_family: dict[int, list[str]] = {}
     for net in found.nets:  # a rule must not mix IPv4 and IPv6 CIDRs
         by_family.setdefault(net.version, []).append(str(net))
-    return [Peer(nets=tuple(nets)) for _, nets in sorted(by_family.items())], ""
+    return [Peer(nets=tuple(nets[i:i + MAX_NETS])) for _, nets in sorted(by_family.items())
+            for i in range(0, len(nets), MAX_NETS)], ""
 
 
 # --- grouping ---------------------------------------------------------------------------------
@@ -216,9 +229,11 @@ def _set_rules(observations: Sequence[Observation], endpoints: Sequence[Endpoint
             problems.append(Diagnostic(codes.PEER_UNSUPPORTED, Severity.WARNING,
                                        f"{problem}; no rule for its {len(group)} flow records",
                                        _span_of(group[0].record)))
+        kind = set_kind(_find_set(endpoints, str(ns), str(name))) if edition is Edition.ENTERPRISE else ""
         for peer in peers:
-            rules.append(_rule(Scope.NETWORK_SET, group[0].protocol, group, peer, problems,
-                               (str(ns),) if ns else (), (str(name),)))
+            rule = _rule(Scope.NETWORK_SET, group[0].protocol, group, peer, problems,
+                         (str(ns),) if ns else (), (str(name),))
+            rules.append(replace(rule, set_kind=kind) if not peer.nets else rule)
     return rules
 
 
@@ -255,11 +270,9 @@ def _merge_namespaces(rules: Sequence[RuleSpec]) -> RuleSpec:
 def _merge_sets(rules: Sequence[RuleSpec], edition: Edition) -> RuleSpec:
     first = rules[0]
     names = tuple(sorted({n for r in rules for n in r.peer_names}))
-    if first.peer.nets:
-        peer = Peer(nets=tuple(sorted({n for r in rules for n in r.peer.nets})))
-    elif edition is Edition.ENTERPRISE:
+    if edition is Edition.ENTERPRISE:
         peer = Peer(first.peer.namespace_selector,
-                    f"{one_of(NAME_LABEL, [n[:63] for n in names])} && {equals(KIND_LABEL, 'NetworkSet')}")
+                    f"{one_of(NAME_LABEL, [n[:63] for n in names])} && {equals(KIND_LABEL, first.set_kind)}")
     else:
         peer = Peer(first.peer.namespace_selector,
                     " || ".join(f"({s})" for s in sorted({r.peer.selector for r in rules})))
@@ -270,9 +283,8 @@ def _merge_sets(rules: Sequence[RuleSpec], edition: Edition) -> RuleSpec:
 def _merge_key(rule: RuleSpec) -> tuple[object, ...] | None:
     if rule.scope is Scope.NAMESPACE:
         return (rule.scope.rank, protocol_name(rule.protocol))
-    if rule.scope is Scope.NETWORK_SET:
-        family = ipaddress.ip_network(rule.peer.nets[0]).version if rule.peer.nets else 0
-        return (rule.scope.rank, protocol_name(rule.protocol), rule.peer.namespace_selector, family)
+    if rule.scope is Scope.NETWORK_SET and not rule.peer.nets:  # nets rules stay apart (<= 256 each)
+        return (rule.scope.rank, protocol_name(rule.protocol), rule.peer.namespace_selector, rule.set_kind)
     return None
 
 

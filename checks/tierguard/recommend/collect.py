@@ -17,7 +17,14 @@ from tierguard.flows.model import Action, EndpointType, FlowRecord, HitAction, H
 from tierguard.flows.model import Peer as FlowPeer
 from tierguard.inventory.model import Endpoint, EndpointKind
 from tierguard.recommend import codes
-from tierguard.recommend.model import DNS_PORT, EXCLUDED_PREFIXES, PRIVATE_NETS, Observation, Options, Scope
+from tierguard.recommend.model import (
+    DNS_PORT,
+    EXCLUDED_PREFIXES,
+    PRIVATE_NETS,
+    Observation,
+    Options,
+    Scope,
+)
 from tierguard.recommend.names import is_namespace_name, is_object_name
 
 _PRIVATE = tuple(ipaddress.ip_network(n) for n in PRIVATE_NETS)

@@ -20,6 +20,7 @@ RECOMMENDATION_TIER_ORDER = 10_000
 EXCLUDED_PREFIXES = ("kube-", "calico-", "tigera-", "openshift-")
 PRIVATE_NETS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 DNS_PORT = 53
+DEFAULT_VERSION = CalicoVersion(3, 32)
 
 
 class Scope(enum.Enum):
@@ -47,7 +48,7 @@ class Options:
     staged_action: StagedAction = StagedAction.LEARN
     # True: only flows that no real policy decided (a __PROFILE__ allow hit), as Calico does.
     only_undecided: bool = False
-    version: CalicoVersion = CalicoVersion(3, 32)
+    version: CalicoVersion = DEFAULT_VERSION
     edition: Edition = Edition.OSS
     since_ms: int | None = None
     until_ms: int | None = None
@@ -104,6 +105,7 @@ class RuleSpec:
     peer_namespaces: tuple[str, ...] = ()  # Namespace/DNS peers; namespaces of network sets
     peer_names: tuple[str, ...] = ()  # network-set names
     note: str = ""  # why the rule exists without observed flows (the DNS TCP fallback)
+    set_kind: str = ""  # Enterprise network-set rules: the projectcalico.org/kind value selected
 
 
 @dataclass(frozen=True, slots=True)

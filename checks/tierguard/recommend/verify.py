@@ -29,6 +29,7 @@ from tierguard.engine.simulate import query_from_flow
 from tierguard.engine.topology import Topology
 from tierguard.engine.trace import Mode, SideResult, Verdict
 from tierguard.flows.model import EndpointType, FlowRecord
+from tierguard.flows.model import Peer as FlowPeer
 from tierguard.inventory.model import Endpoint, EndpointKind, IPAddress, Service
 from tierguard.recommend.model import Observation, Scope
 from tierguard.review.reach import served_ports
@@ -38,6 +39,10 @@ _WITNESSES = {
     # Documentation ranges (RFC 5737): public for Calico (not RFC 1918), never really routed.
     Scope.PUBLIC: ("203.0.113.254", "198.51.100.254", "192.0.2.254"),
 }
+
+
+# Labels that differ between rollouts of the same workload (never selected on by policy).
+_PER_ROLLOUT = frozenset({"pod-template-hash", "controller-revision-hash", "pod-template-generation"})
 
 
 class Status(enum.Enum):
@@ -76,6 +81,7 @@ class Proof:
     checks: tuple[FlowCheck, ...]
     witnessed: int  # records replayed with a stand-in pub/pvt address
     reach: Reach
+    stand_in_pods: int = 0  # records replayed with a current pod of a workload whose pod is gone
 
     def count(self, status: Status) -> int:
         return sum(c.records for c in self.checks if c.status is status)
@@ -124,60 +130,99 @@ class Prover:
         return any(matcher.check(rule, pkt, policy.namespace) is None
                    for rule in policy.rules(observation.direction))
 
-    def _record(self, observation: Observation) -> tuple[FlowRecord, bool] | None:
+    def _record(self, observation: Observation) -> tuple[FlowRecord, bool, bool]:
+        """The record to replay, with stand-ins for peers the inventory cannot resolve:
+        (record, stand-in address used, stand-in pod used)."""
         record = observation.record
-        if record is None:
-            return None
+        assert record is not None
         egress = observation.direction is Direction.EGRESS
         peer = record.dest if egress else record.source
-        if peer.ip or peer.type not in (EndpointType.NETWORK, EndpointType.HOST) \
-                or observation.scope not in self.witnesses:
-            return record, False
-        stand_in = replace(peer, ip=str(self.witnesses[observation.scope]))
-        return (replace(record, dest=stand_in) if egress else replace(record, source=stand_in)), True
+        address = False
+        if not peer.ip and peer.type in (EndpointType.NETWORK, EndpointType.HOST) \
+                and observation.scope in self.witnesses:
+            stand_in = replace(peer, ip=str(self.witnesses[observation.scope]))
+            record = replace(record, dest=stand_in) if egress else replace(record, source=stand_in)
+            address = True
+        source, dest = self._gone(record.source), self._gone(record.dest)
+        if source is not None or dest is not None:
+            record = replace(record, source=source or record.source, dest=dest or record.dest)
+        return record, address, source is not None or dest is not None
 
-    def check(self, observation: Observation) -> tuple[Status, str, str, bool]:
-        """(status, flow text, detail, witnessed) for one observation."""
-        prepared = self._record(observation)
-        assert prepared is not None
-        record, witnessed = prepared
+    def _gone(self, peer: FlowPeer) -> FlowPeer | None:
+        """For a workload the inventory no longer has (an older ReplicaSet), a current pod of the
+        same namespace carrying every label the flow log reported except the per-rollout hashes."""
+        if peer.type is not EndpointType.WORKLOAD or peer.ip:
+            return None
+        if self.resolver.flow_peer(peer.type.value, peer.namespace, peer.name, peer.name_aggr, None).peer:
+            return None
+        stable = {k: v for k, v in peer.label_map.items() if k not in _PER_ROLLOUT}
+        if not stable:
+            return None
+        candidates = [e for e in self.resolver.topology.endpoints
+                      if e.kind is EndpointKind.WORKLOAD and e.namespace == peer.namespace and e.ips
+                      and all(e.labels.get(k) == v for k, v in stable.items())]
+        if not candidates:
+            return None
+        pod = min(candidates, key=lambda e: e.name)
+        return replace(peer, ip=str(pod.ips[0]))
+
+    def check(self, observation: Observation) -> tuple[Status, str, str, bool, bool]:
+        """(status, flow text, detail, stand-in address used, stand-in pod used)."""
+        record, witnessed, pod = self._record(observation)
         query = query_from_flow(self.resolver, record)
         port = f"/{observation.port}" if observation.port is not None else ""
         flow = f"{query.source} -> {query.dest} {protocol_name(observation.protocol)}{port}"
         if query.packet is None:
-            return Status.UNVERIFIABLE, flow, query.error, witnessed
+            return Status.UNVERIFIABLE, flow, query.error, witnessed, pod
         pkt = query.packet
         local = pkt.src if observation.direction is Direction.EGRESS else pkt.dst
         if local.endpoint is None or not local.is_enforcing:
-            return Status.UNVERIFIABLE, flow, "the reporting endpoint is not in the inventory", witnessed
+            return Status.UNVERIFIABLE, flow, "the reporting endpoint is not in the inventory", witnessed, pod
         endpoint = local.endpoint
         before = self.evaluator.side(endpoint, observation.direction, pkt, Mode.ENFORCED)
         after = self.evaluator.side(endpoint, observation.direction, pkt, Mode.PENDING)
         if after.verdict is Verdict.ALLOW:
-            return Status.ALLOWED, flow, "", witnessed
+            return Status.ALLOWED, flow, "", witnessed, pod
         trace = ", ".join(after.strings(self.fmt))
         if after.uncertain:
-            return Status.UNVERIFIABLE, flow, f"a rule could not be decided ({_doubts(after)}); {trace}", witnessed
+            return Status.UNVERIFIABLE, flow, f"a rule could not be decided ({_doubts(after)}); {trace}", witnessed, pod
         if before.verdict is Verdict.DENY and self.covered(observation, pkt):
             return Status.DISAGREES, flow, ("denied even without the recommendation (whose rules do allow "
-                                            f"it): {trace}"), witnessed
+                                            f"it): {trace}"), witnessed, pod
         if before.verdict is Verdict.DENY:
-            return Status.BROKEN, flow, f"no rule of the recommendation allows it: {trace}", witnessed
-        return Status.BROKEN, flow, trace, witnessed
+            return Status.BROKEN, flow, f"no rule of the recommendation allows it: {trace}", witnessed, pod
+        return Status.BROKEN, flow, trace, witnessed, pod
 
     def prove(self, namespace: str, observations: Sequence[Observation], services: Sequence[Service]) -> Proof:
         grouped: dict[tuple[object, ...], FlowCheck] = {}
-        witnessed = 0
+        witnessed = pods = 0
+        # Records of the same connection differ only in time and counters: replay each once.
+        replayed: dict[tuple[object, ...], tuple[Status, str, str, bool, bool]] = {}
         for observation in observations:
-            status, flow, detail, stand_in = self.check(observation)
+            same = _replay_key(observation)
+            found_check = replayed.get(same)
+            if found_check is None:
+                found_check = replayed[same] = self.check(observation)
+            status, flow, detail, stand_in, pod = found_check
             witnessed += stand_in
+            pods += pod
             key = (status, observation.direction, flow, detail)
             found = grouped.get(key)
             grouped[key] = FlowCheck(status, namespace, observation.direction, flow, detail,
                                      1, observation) if found is None else replace(found, records=found.records + 1)
         checks = tuple(sorted(grouped.values(), key=lambda c: (c.status.value, c.direction.value, c.flow)))
         return Proof(namespace, len(observations), checks, witnessed,
-                     reachability(self.evaluator, namespace, services))
+                     reachability(self.evaluator, namespace, services), pods)
+
+
+def _replay_key(observation: Observation) -> tuple[object, ...]:
+    """Everything of an observation the replay depends on."""
+    record = observation.record
+    assert record is not None
+    ends = tuple((p.type, p.namespace, p.name, p.name_aggr, p.ip, p.port, p.labels)
+                 for p in (record.source, record.dest))
+    return (observation.direction, observation.scope, observation.namespace, observation.protocol,
+            observation.port, ends)
 
 
 def _doubts(side: SideResult) -> str:

@@ -21,6 +21,7 @@ def escape_property(text: str) -> str:
 
 
 def annotation(diagnostic: Diagnostic) -> str:
+    """One workflow command for one diagnostic."""
     location = file_location(diagnostic)
     properties: list[tuple[str, str]] = []
     note = ""

@@ -12,6 +12,7 @@ SCHEMA_VERSION = 1
 
 
 def diagnostic_object(diagnostic: Diagnostic, run: RunResult) -> dict[str, object]:
+    """One diagnostic as a JSON object."""
     span = diagnostic.span
     doc = run.codes.get(diagnostic.code)
     return {

@@ -16,6 +16,8 @@ _STREAM = re.compile(r"^<kustomize (.+)>$")
 
 @dataclass(frozen=True, slots=True)
 class FileLocation:
+    """A repository path, a region when the diagnostic has one there, and a note otherwise."""
+
     path: str
     span: Span | None
     note: str = ""

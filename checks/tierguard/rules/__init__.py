@@ -11,9 +11,20 @@ from collections.abc import Iterator
 from types import ModuleType
 
 from tierguard.diagnostics import Diagnostic
-from tierguard.rules import (cluster_scoped_namespace, global_placement, icmp_code_needs_type, invalid_cidr,
-                             invalid_selector, mixed_ip_versions, port_range, ports_need_protocol,
-                             services_exclusive, staged_delete_spec, tier_prefix_naming, undefined_tier)
+from tierguard.rules import (
+    cluster_scoped_namespace,
+    global_placement,
+    icmp_code_needs_type,
+    invalid_cidr,
+    invalid_selector,
+    mixed_ip_versions,
+    port_range,
+    ports_need_protocol,
+    services_exclusive,
+    staged_delete_spec,
+    tier_prefix_naming,
+    undefined_tier,
+)
 from tierguard.rules.context import RuleContext
 
 

@@ -15,6 +15,8 @@ Model = Union[model_build.Resource, gitops.GitOpsObject]
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
+    """Everything one rule call sees: the resource, its model and the run's settings."""
+
     resource: ResourceDoc
     model: Model | None
     calico_version: CalicoVersion

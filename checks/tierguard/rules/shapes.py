@@ -13,15 +13,18 @@ from tierguard.rules.context import RuleContext
 
 
 def calico_policy(ctx: RuleContext) -> CalicoPolicy | None:
+    """The Calico policy model of the context, or None for other kinds."""
     return ctx.model if isinstance(ctx.model, CalicoPolicy) else None
 
 
 def rules_of(policy: CalicoPolicy) -> Iterator[Rule]:
+    """Ingress rules, then egress rules."""
     yield from policy.ingress
     yield from policy.egress
 
 
 def sides(rule: Rule) -> Iterator[EntityRule]:
+    """A rule's source, then its destination."""
     yield rule.source
     yield rule.destination
 
@@ -33,11 +36,13 @@ def is_placeholder(value: str) -> bool:
 
 def finding(ctx: RuleContext, code: str, severity: Severity, message: str, span: Span | None,
             path: str, hint: str | None = None) -> Diagnostic:
+    """A diagnostic about the context's resource, at `span` (or the object when None)."""
     return Diagnostic(code, severity, message, span or ctx.resource.span, ctx.resource.ref,
                       ctx.resource.field(path), hint)
 
 
 def indexed(items: tuple[Text, ...], path: str) -> Iterator[tuple[Text, str]]:
+    """Each item with its field path `path[i]`."""
     for position, item in enumerate(items):
         yield item, f"{path}[{position}]"
 

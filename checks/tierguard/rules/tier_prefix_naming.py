@@ -29,6 +29,7 @@ _REMOVED = CalicoVersion(3, 32)
 
 
 def prefix_required(version: CalicoVersion, edition: Edition) -> bool:
+    """True where Calico rejects a non-default-tier policy without the `<tier>.` prefix."""
     return edition is Edition.ENTERPRISE or _FIRST <= version < _REMOVED
 
 

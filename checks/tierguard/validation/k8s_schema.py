@@ -128,6 +128,7 @@ class K8sSchemas:
         return self._validators[key]
 
     def knows(self, api_version: str, kind: str) -> bool:
+        """True when this Kubernetes version has a built-in kind of that apiVersion."""
         return self.validator(api_version, kind) is not None
 
     def check(self, resource: ResourceDoc) -> Iterator[Diagnostic]:

@@ -28,7 +28,13 @@ from tierguard.loader.yaml_source import Limits
 from tierguard.rules.context import RuleContext, builtin_tiers
 from tierguard.validation.dispatch import Checked, check_resource
 from tierguard.validation.k8s_schema import K8sSchemas
-from tierguard.validation.sources import Loaded, LoadedEnvironment, Runner, load_environment, load_paths
+from tierguard.validation.sources import (
+    Loaded,
+    LoadedEnvironment,
+    Runner,
+    load_environment,
+    load_paths,
+)
 
 CALICO_API_VERSION = "projectcalico.org/v3"
 
@@ -44,17 +50,22 @@ class Settings:
 
     @classmethod
     def for_config(cls, config: Config) -> Settings:
+        """The settings of `defaults:` in tierguard.yaml."""
         return cls(config.kubernetes_version, config.calico_version, config.edition, config.limits)
 
     @classmethod
     def for_environment(cls, config: Config, environment: Environment) -> Settings:
+        """The settings of one environment."""
         return cls(environment.kubernetes_version, environment.calico_version, environment.edition, config.limits)
 
 
 @dataclass(frozen=True, slots=True)
 class ValidationResult:
+    """Findings, and every checked object with its typed model."""
+
     diagnostics: tuple[Diagnostic, ...]
     checked: tuple[Checked, ...]
+    inputs: int = 0  # files or streams read
 
 
 def tiers_defined(resources: Iterable[ResourceDoc]) -> frozenset[str]:
@@ -94,6 +105,7 @@ class Validator:
         self.schemas = K8sSchemas(settings.kubernetes_version)
 
     def validate(self, resources: Sequence[ResourceDoc], extra_tiers: frozenset[str] = frozenset()) -> ValidationResult:
+        """Schema-check every resource, then run the admission rules with the run's known tiers."""
         diagnostics: list[Diagnostic] = []
         checked: list[Checked] = []
         for resource in resources:
@@ -108,8 +120,9 @@ class Validator:
 
 
 def validate_loaded(loaded: Loaded, settings: Settings, extra_tiers: frozenset[str] = frozenset()) -> ValidationResult:
+    """Validate already-loaded resources; loader diagnostics come first."""
     result = Validator(settings).validate(loaded.resources, extra_tiers)
-    return ValidationResult(loaded.diagnostics + result.diagnostics, result.checked)
+    return ValidationResult(loaded.diagnostics + result.diagnostics, result.checked, loaded.inputs)
 
 
 def validate_paths(config: Config, arguments: Sequence[str], cwd: Path, settings: Settings | None = None,
@@ -125,4 +138,4 @@ def validate_environment(config: Config, environment: Environment, which: Which 
     loaded = load_environment(config, environment, which, run)
     result = validate_loaded(loaded.loaded, Settings.for_environment(config, environment), repo_tiers(config))
     remapped = remap_all(result.diagnostics, loaded.loaded.resources, loaded.sources)
-    return loaded, ValidationResult(tuple(remapped), result.checked)
+    return loaded, ValidationResult(tuple(remapped), result.checked, result.inputs)

@@ -40,6 +40,7 @@ def _close(a: str, b: str) -> bool:
 
 
 def merge_typos(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics with each misspelt required field reported once."""
     items = list(diagnostics)
     unknown = [(i, d) for i, d in enumerate(items) if _problem(d) == UNKNOWN]
     dropped: set[int] = set()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -156,11 +157,11 @@ def _edition(args: argparse.Namespace, environment: Environment | None) -> Editi
     return environment.edition if environment else Edition.OSS
 
 
-def _peer_objects(resources: Sequence[ResourceDoc]) -> list[dict[str, object]]:
-    return [r.root.to_plain() for r in resources if r.kind in _PEER_KINDS]
+def _peer_objects(resources: Sequence[ResourceDoc]) -> list[ResourceDoc]:
+    return [r for r in resources if r.kind in _PEER_KINDS]
 
 
-def _evaluator(models: Sequence[object], peers: Sequence[dict[str, object]], inventory_path: Path | None,
+def _evaluator(models: Sequence[object], peers: Sequence[ResourceDoc], inventory_path: Path | None,
                version: CalicoVersion, edition: Edition) -> tuple[Evaluator, list[Diagnostic]]:
     """Compile the policies and index the inventory plus the repository's own network sets."""
     enterprise = edition is Edition.ENTERPRISE
@@ -175,7 +176,9 @@ def _evaluator(models: Sequence[object], peers: Sequence[dict[str, object]], inv
             {"apiVersion": "v1", "kind": "Namespace",
              "metadata": {"name": ns.name, "labels": dict(ns.labels)}}
             for ns in inventory.namespaces.values()]
-        extra, found = build_inventory(namespaces + list(peers), enterprise_labels=enterprise)
+        spans: list[Span | None] = [None] * len(namespaces) + [p.span for p in peers]
+        extra, found = build_inventory([*namespaces, *(p.root.to_plain() for p in peers)],
+                                       enterprise_labels=enterprise, spans=spans)
         diagnostics += found
         known = {(e.kind, e.namespace, e.name) for e in endpoints}
         endpoints += [e for e in extra.endpoints if e.kind is not EndpointKind.WORKLOAD
@@ -203,12 +206,13 @@ def _from_environment(args: argparse.Namespace) -> Loaded:
     models = [item.model for item in validated.checked if item.model is not None]
     inventory = args.inventory or (str(config.root / environment.inventory)
                                    if environment.inventory else None)
-    notes = () if inventory else (f"no inventory for {environment.name}: only network sets and "
-                                  "host endpoints from the repository are known",)
+    notes = () if inventory else ((f"no inventory for {environment.name}: only network sets "
+                                   "and host endpoints from the repository are known"),)
     evaluator, found = _evaluator(models, _peer_objects(loaded.loaded.resources),
                                   _existing(inventory), _version(args, environment),
                                   _edition(args, environment))
-    flows = tuple(args.flows) or (str(config.root / environment.flows),)
+    # Relative to the working directory, so record locations read `flows/dev/x.jsonl.gz:12`.
+    flows = tuple(args.flows) or (os.path.relpath(config.root / environment.flows),)
     inputs = (environment.overlay, *(display_name(Path(i), config.root) for i in [inventory] if i),
               *(display_name(Path(f), config.root) for f in flows))
     errors = tuple(d for d in validated.diagnostics if d.severity is Severity.ERROR)

@@ -183,6 +183,10 @@ def _request(args: argparse.Namespace, user: str, groups: Sequence[str]) -> Requ
             raise _usage_error("--subresource needs a RESOURCE without /SUBRESOURCE")
         target = ResourceArg(target.resource, target.api_group, args.subresource)
     if not target.is_resource:
+        if args.name:
+            # A URL has no resource name; dropping NAME silently would answer another question
+            # (kubectl: "NonResourceURL and ResourceName can not specified together").
+            raise _usage_error(f"a non-resource URL takes no NAME (got {args.name!r})")
         return Request(identity, args.verb, path=target.path, resource_request=False)
     namespace = "" if args.all_namespaces else args.namespace
     return Request(identity, args.verb, target.resource, target.api_group, target.subresource,

@@ -206,6 +206,11 @@ class _Records:
             raise UsageError(str(error)) from None
 
 
+def _safe(text: str) -> str:
+    """Flow-log names are untrusted: show control characters escaped, never send them to a terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _percent(before: int, after: int) -> str:
     return f" ({(after - before) * 100 / before:+.0f}%)" if before else ""
 
@@ -216,7 +221,10 @@ def _print_proof(proof: Proof, result: Result, stream: TextIO) -> None:
     stream.write(f"namespace {proof.namespace}: {rec.name} -> {output.name}\n")
     stream.write(f"  rules: ingress {len(rec.ingress)}, egress {len(rec.egress)}; learnt from {rec.flows} "
                  f"records, {timestamp(rec.first_ms)} .. {timestamp(rec.last_ms)}\n")
-    witnessed = f" ({proof.witnessed} with a stand-in pub/pvt address)" if proof.witnessed else ""
+    stand_ins = [f"{proof.witnessed} with a stand-in pub/pvt address"] if proof.witnessed else []
+    if proof.stand_in_pods:
+        stand_ins.append(f"{proof.stand_in_pods} with a current pod standing in for a gone one")
+    witnessed = f" ({'; '.join(stand_ins)})" if stand_ins else ""
     stream.write(f"  proof: {proof.records} observed allowed records replayed{witnessed}: "
                  f"{proof.count(Status.ALLOWED)} still allowed, {proof.count(Status.BROKEN)} would be DENIED, "
                  f"{proof.count(Status.UNVERIFIABLE)} unverifiable, {proof.count(Status.DISAGREES)} denied "
@@ -226,9 +234,8 @@ def _print_proof(proof: Proof, result: Result, stream: TextIO) -> None:
                  f"{reach.after} with the recommendation enforced{_percent(reach.before, reach.after)}\n")
     for status in (Status.BROKEN, Status.UNVERIFIABLE, Status.DISAGREES):
         checks = proof.of(status)
-        for check in checks[:_SHOWN]:
-            stream.write(f"  {status.value.upper()} {check.direction.value.lower()} {check.flow} "
-                         f"x{check.records}: {check.detail}\n")
+        stream.writelines(_safe(f"  {status.value.upper()} {check.direction.value.lower()} {check.flow} "
+                                f"x{check.records}: {check.detail}") + "\n" for check in checks[:_SHOWN])
         if len(checks) > _SHOWN:
             stream.write(f"  ... {len(checks) - _SHOWN} more {status.value} flow groups\n")
 
@@ -247,15 +254,18 @@ def _write(result: Result, out: str | None) -> None:
 
 
 def _write_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO) -> None:
-    for diag in diagnostics:
-        where = f"{diag.span.file}:{diag.span.line}:{diag.span.col}: " if diag.span else ""
-        stream.write(f"{where}{diag.code} {diag.severity.value}: {diag.message}\n")
+    stream.writelines(_safe(f"{_where(diag)}{diag.code} {diag.severity.value}: {diag.message}") + "\n"
+                      for diag in diagnostics)
+
+
+def _where(diag: Diagnostic) -> str:
+    return f"{diag.span.file}:{diag.span.line}:{diag.span.col}: " if diag.span else ""
 
 
 def run(args: argparse.Namespace) -> int:
-    world, flows, options, problems, label = _from_env(args) if args.env else _explicit(args)
     if args.env and (args.inventory or args.flows or args.policies):
         raise UsageError("--env cannot be combined with --inventory, --flows or --policies")
+    world, flows, options, problems, label = _from_env(args) if args.env else _explicit(args)
     records = _Records(flows)
     directory = (args.out or "<stdout>").rstrip("/") or "."
     result = run_recommend(records, world, options, args.namespace, directory)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tierguard import catalog
@@ -21,10 +22,19 @@ from tierguard.config.model import Environment
 from tierguard.diagnostics import Diagnostic, ExitCode, Severity, exit_code_for
 from tierguard.loader.discovery import DiscoveryError
 from tierguard.loader.kustomize import RendererMissing
-from tierguard.report import formatters, get as get_formatter, text as text_format
+from tierguard.report import formatters
+from tierguard.report import get as get_formatter
+from tierguard.report import text as text_format
 from tierguard.report.run import RunResult
-from tierguard.validation.pipeline import (Settings, dedupe, repo_tiers, validate_environment, validate_loaded,
-                                           validate_paths)
+from tierguard.validation.pipeline import (
+    Settings,
+    ValidationResult,
+    dedupe,
+    repo_tiers,
+    validate_environment,
+    validate_loaded,
+    validate_paths,
+)
 from tierguard.validation.sources import load_stream
 
 NAME = "validate"
@@ -73,59 +83,77 @@ def _skipped_files(config: Config) -> frozenset[Path]:
     return frozenset((config.root / e.vars).resolve() for e in config.environments if e.vars)
 
 
-def _validate_files(config: Config, paths: list[str], settings: Settings) -> list[Diagnostic]:
-    diagnostics: list[Diagnostic] = []
+@dataclass(slots=True)
+class _Tally:
+    """What a run looked at, for the summary line, and what it found."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    environments: int = 0
+    files: int = 0
+    objects: int = 0
+
+    def add(self, result: ValidationResult, *, environment: bool = False) -> None:
+        """Count one validation result in."""
+        self.diagnostics.extend(result.diagnostics)
+        self.objects += len(result.checked)
+        if environment:
+            self.environments += 1
+        else:
+            self.files += result.inputs
+
+
+def _validate_files(config: Config, paths: list[str], settings: Settings, tally: _Tally) -> None:
     files = [p for p in paths if p != "-"]
     if "-" in paths:
         loaded = load_stream(sys.stdin.read(), STDIN_NAME, config.limits)
-        diagnostics.extend(validate_loaded(loaded, settings, repo_tiers(config)).diagnostics)
+        tally.add(validate_loaded(loaded, settings, repo_tiers(config)))
     if files:
-        diagnostics.extend(validate_paths(config, files, Path.cwd(), settings, _skipped_files(config)).diagnostics)
-    return diagnostics
+        tally.add(validate_paths(config, files, Path.cwd(), settings, _skipped_files(config)))
 
 
-def _validate_environments(config: Config, environments: list[Environment]) -> list[Diagnostic]:
-    diagnostics: list[Diagnostic] = []
+def _validate_environments(config: Config, environments: list[Environment], tally: _Tally) -> None:
     for environment in environments:
         _, result = validate_environment(config, environment)
-        diagnostics.extend(result.diagnostics)
-    return diagnostics
+        tally.add(result, environment=True)
 
 
-def _default_run(config: Config) -> list[Diagnostic]:
+def _default_run(config: Config, tally: _Tally) -> None:
     existing = [str(config.root / p) for p in config.validate_paths if (config.root / p).exists()]
     if not existing and not config.environments:
         raise UsageError("nothing to validate: no PATH given, no environments in tierguard.yaml, and none of "
                          f"{', '.join(config.validate_paths)} exists under {config.root}")
-    diagnostics = _validate_environments(config, list(config.environments))
+    _validate_environments(config, list(config.environments), tally)
     if existing:
-        diagnostics.extend(validate_paths(config, existing, config.root, Settings.for_config(config),
-                                          _skipped_files(config)).diagnostics)
-    return diagnostics
+        tally.add(validate_paths(config, existing, config.root, Settings.for_config(config), _skipped_files(config)))
 
 
-def collect(args: argparse.Namespace, config: Config) -> list[Diagnostic]:
+def collect(args: argparse.Namespace, config: Config) -> _Tally:
+    """Validate what the arguments name; usage problems raise UsageError (exit 2)."""
     environments = _environments(config, args.env)
+    tally = _Tally()
     try:
         if args.paths:
             settings = Settings.for_environment(config, environments[0]) if environments else Settings.for_config(config)
-            return _validate_files(config, args.paths, settings)
-        if environments:
-            return _validate_environments(config, environments)
-        return _default_run(config)
+            _validate_files(config, args.paths, settings, tally)
+        elif environments:
+            _validate_environments(config, environments, tally)
+        else:
+            _default_run(config, tally)
     except DiscoveryError as error:
         raise UsageError(str(error)) from error
     except RendererMissing as error:
         raise UsageError(str(error)) from error
+    return tally
 
 
 def format_name(requested: str) -> str:
+    """The formatter for --format (auto: github inside GitHub Actions, else text)."""
     if requested != "auto":
         return requested
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-def emit(diagnostics: tuple[Diagnostic, ...], args: argparse.Namespace, root: Path) -> None:
+def emit(diagnostics: tuple[Diagnostic, ...], args: argparse.Namespace, root: Path, scope: str = "") -> None:
     """Render with the chosen formatter to stdout or --output-file, and a one-line summary to stderr."""
     formatter = get_formatter(format_name(args.format))
     output = formatter.render(RunResult(diagnostics, root, catalog.all_codes()))
@@ -137,14 +165,17 @@ def emit(diagnostics: tuple[Diagnostic, ...], args: argparse.Namespace, root: Pa
     else:
         sys.stdout.write(output)
     counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
-    sys.stderr.write(f"tierguard validate: {counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} "
-                     f"warning(s), {counts[Severity.NOTE]} note(s)\n")
+    sys.stderr.write(f"tierguard validate: {scope}{counts[Severity.ERROR]} error(s), "
+                     f"{counts[Severity.WARNING]} warning(s), {counts[Severity.NOTE]} note(s)\n")
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args.config)
-    diagnostics = dedupe(collect(args, config))
-    emit(diagnostics, args, config.root)
+    tally = collect(args, config)
+    diagnostics = dedupe(tally.diagnostics)
+    scope = (f"{tally.environments} environment(s) rendered, {tally.files} file(s), "
+             f"{tally.objects} object(s) checked: ")
+    emit(diagnostics, args, config.root, scope)
     if args.exit_zero:
         return int(ExitCode.CLEAN)
     return int(exit_code_for(diagnostics, Severity(args.fail_on)))
