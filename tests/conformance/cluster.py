@@ -142,13 +142,17 @@ class Simulator:
             (directory / f"p{k:03d}.yaml").write_text(yaml.safe_dump(dict(policy), sort_keys=False))
 
     def run(self, policies: Sequence[Mapping[str, object]], cluster: Cluster,
-            probes: Sequence[Probe], *flags: str) -> Run:
-        rows, code, err = self.run_raw(policies, cluster, _probe_csv(probes), "probes.csv", *flags)
+            probes: Sequence[Probe], *flags: str,
+            extra_inventory: Sequence[Mapping[str, object]] = ()) -> Run:
+        rows, code, err = self.run_raw(policies, cluster, _probe_csv(probes), "probes.csv", *flags,
+                                       extra_inventory=extra_inventory)
         assert len(rows) == len(probes), f"{len(rows)} results for {len(probes)} probes:\n{err}"
         return Run(code, rows, err, list(probes))
 
     def run_raw(self, policies: Sequence[Mapping[str, object]], cluster: Cluster, flows_text: str,
-                flows_name: str, *flags: str) -> tuple[list[dict[str, object]], int, str]:
+                flows_name: str, *flags: str,
+                extra_inventory: Sequence[Mapping[str, object]] = ()
+                ) -> tuple[list[dict[str, object]], int, str]:
         base = Path(tempfile.mkdtemp(prefix="run", dir=self.tmp))
         policy_dir = base / "policies"
         if policies:
@@ -157,7 +161,9 @@ class Simulator:
             policy_dir.mkdir(parents=True)
             (policy_dir / "empty.yaml").write_text("# no policies\n")
         inventory = base / "inventory.yaml"
-        inventory.write_text(yaml.safe_dump(inventory_document(cluster), sort_keys=False))
+        document = inventory_document(cluster)
+        document["items"] = [*document["items"], *extra_inventory]  # type: ignore[misc]
+        inventory.write_text(yaml.safe_dump(document, sort_keys=False))
         flows = base / flows_name
         flows.write_text(flows_text)
         self.capsys.readouterr()

@@ -236,3 +236,37 @@ EDGE_CASES: tuple[Case, ...] = (
         "podSelector": pod_is("a"), "egress": [{"to": [{"ipBlock": {"cidr": "10.2.0.0/24"}}]}],
         "policyTypes": ["Egress"]})], cluster=TWINS_CLUSTER),
 )
+
+PREFIXED_CLUSTER = xyz_cluster(
+    {"x/a": {"app.kubernetes.io/name": "web", "app.kubernetes.io/part-of": "shop"},
+     "y/b": {"app.kubernetes.io/name": "web"}, "z/c": {"app.kubernetes.io/name": "db.v2"}},
+    {"y": {"team.example.com/owner": "blue"}})
+
+MORE_CASES: tuple[Case, ...] = (
+    Case("prefixed-label-keys-and-metadata-name", [knp("prefixed", "y", {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}},
+        "ingress": [{"from": [
+            {"namespaceSelector": {"matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["x", "z"]}]},
+             "podSelector": {"matchExpressions": [
+                 {"key": "app.kubernetes.io/name", "operator": "In", "values": ["web", "db.v2"]}]}},
+            {"namespaceSelector": {"matchLabels": {"team.example.com/owner": "blue"}},
+             "podSelector": {"matchExpressions": [
+                 {"key": "app.kubernetes.io/part-of", "operator": "DoesNotExist"}]}}]}],
+        "policyTypes": ["Ingress"]})], cluster=PREFIXED_CLUSTER),
+    Case("egress-internet-only", [knp("internet-only", "z", {
+        "podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0",
+                                                          "except": ["10.0.0.0/8"]}}]}],
+        "policyTypes": ["Egress"]})], TCP_80_81),
+    Case("ingress-ipblock-whole-namespace-cidr-and-pod", [knp("cidr-and-pod", "z", {
+        "podSelector": {"matchExpressions": [{"key": "pod", "operator": "In", "values": ["a", "c"]}]},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "10.1.0.0/16"}},
+                              {"namespaceSelector": ns_is("y"), "podSelector": pod_is("b")}],
+                     "ports": [{"port": 80}, {"port": "serve-81-tcp"}, {"protocol": "UDP", "port": 81}]}],
+        "policyTypes": ["Ingress"]})], ((80, "TCP"), (81, "TCP"), (81, "UDP"), (80, "UDP"))),
+    Case("ingress-and-egress-policy-same-pods", [knp("both", "y", {
+        "podSelector": pod_is("c"),
+        "ingress": [{"from": [{"podSelector": pod_is("a")}]}],
+        "egress": [{"to": [{"namespaceSelector": ns_is("x")}], "ports": [{"port": 81}]}],
+        "policyTypes": ["Ingress", "Egress"]})], TCP_80_81),
+)

@@ -22,7 +22,7 @@ from .cluster import (
     parse_truth_table,
     xyz_cluster,
 )
-from .k8s_cases import CASES, EDGE_CASES, DENY_ALL_EGRESS_X, DENY_ALL_INGRESS_X, Case, knp, ns_is, pod_is
+from .k8s_cases import CASES, EDGE_CASES, MORE_CASES, DENY_ALL_EGRESS_X, DENY_ALL_INGRESS_X, Case, knp, ns_is, pod_is
 from .k8s_reference import allowed, reference_matrix
 
 ENGINE_TYPES_BUG = pytest.mark.xfail(strict=True, reason=(
@@ -37,7 +37,7 @@ XFAIL: dict[str, pytest.MarkDecorator] = {
 
 def _params() -> list[object]:
     return [pytest.param(case, id=case.name, marks=XFAIL.get(case.name, ()))
-            for case in CASES + EDGE_CASES]
+            for case in CASES + EDGE_CASES + MORE_CASES]
 
 
 @pytest.mark.parametrize("case", _params())
@@ -74,8 +74,9 @@ def test_calico_flow_log_input_matches_reference(case: Case, with_ips: bool, tmp
 
 
 def _external_params() -> list[object]:
-    return [pytest.param(case, id=case.name) for case in CASES if "ipblock" in case.name
-            or "empty" in case.name or "deny" in case.name]
+    return [pytest.param(case, id=case.name) for case in CASES + MORE_CASES
+            if "ipblock" in case.name or "empty" in case.name or "deny" in case.name
+            or "internet" in case.name]
 
 
 @pytest.mark.parametrize("case", _external_params())

@@ -17,9 +17,12 @@ Upstream facts relied on:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import CanI
-from crbac_objects import Obj, cluster_role, crb, rb, role, rule
+from crbac_objects import Obj, cluster_role, crb, rb, role, rule, to_yaml
+from tierguard.cli.main import main
 
 PC = "projectcalico.org"
 ALL = ["get", "list", "watch", "create", "update", "patch", "delete"]
@@ -283,9 +286,6 @@ def test_tiered_rbac_crd_mode(can_i: CanI, argv: list[str], answer: str) -> None
 
 @pytest.mark.parametrize("version", ["3.28", "3.31"])
 def test_crd_mode_before_3_32_is_a_usage_error(can_i: CanI, version: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from tierguard.cli.main import main
-    from crbac_objects import to_yaml
-    from pathlib import Path
     Path("rbac.yaml").write_text(to_yaml(OBJECTS), encoding="utf-8")
     code = main(["rbac", "can-i", "get", NP, "--as", "a", "--rbac", "rbac.yaml",
                  "--calico-mode", "crd", "--calico-version", version])

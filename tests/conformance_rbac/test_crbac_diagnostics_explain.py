@@ -42,14 +42,14 @@ subjects:
 """
 
 MALFORMED_STDERR = [
-    "rbac.yaml:8:11: RBAC401 warning: unknown verb 'gets': it will never match a request "
-    "(hint: did you mean `get`?)",
-    "rbac.yaml:8:19: RBAC401 warning: unknown verb 'Create': it will never match a request "
-    "(hint: verbs are case-sensitive: write `create`)",
-    "rbac.yaml:15:10: RBAC402 warning: RoleBinding ns1/missing refers to ClusterRole 'nope', which is "
-    "not among the loaded RBAC objects; it grants nothing",
-    "rbac.yaml:17:4: RBAC403 error: subject kind 'user' is not User, Group or ServiceAccount; it never "
-    "matches (hint: kinds are case-sensitive: write `User`)",
+    ("rbac.yaml:8:11: RBAC401 warning: unknown verb 'gets': it will never match a request "
+    "(hint: did you mean `get`?)"),
+    ("rbac.yaml:8:19: RBAC401 warning: unknown verb 'Create': it will never match a request "
+    "(hint: verbs are case-sensitive: write `create`)"),
+    ("rbac.yaml:15:10: RBAC402 warning: RoleBinding ns1/missing refers to ClusterRole 'nope', which is "
+    "not among the loaded RBAC objects; it grants nothing"),
+    ("rbac.yaml:17:4: RBAC403 error: subject kind 'user' is not User, Group or ServiceAccount; it never "
+    "matches (hint: kinds are case-sensitive: write `User`)"),
     "rbac.yaml:18:4: RBAC403 error: subject kind 'Robot' is not User, Group or ServiceAccount; it never matches",
 ]
 
@@ -73,8 +73,8 @@ def test_bad_subject_kind_never_matches(can_i: CanI) -> None:
 
 
 @pytest.mark.parametrize(("text", "stderr_line"), [
-    ("a: [\n", "rbac.yaml:2:1: YML001 error: YAML syntax error: did not find expected node content "
-               "(while parsing a flow node)"),
+    ("a: [\n", ("rbac.yaml:2:1: YML001 error: YAML syntax error: did not find expected node content "
+               "(while parsing a flow node)")),
     ("", "rbac.yaml:1:1: YML006 warning: file has no YAML documents"),
     ("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: oops\nrules: all\n",
      "rbac.yaml:3:11: RBAC405 error: metadata must be a mapping"),
@@ -182,17 +182,17 @@ def test_explain_names_missing_checks_and_near_misses(can_i: CanI) -> None:
     assert lines[7:] == [
         "missing (tier visibility): get tiers.projectcalico.org 'security' (cluster-wide)",
         "  no rule grants it (1 binding(s) apply to the user here)",
-        "  almost: ClusterRoleBinding alice-see -> ClusterRole see-platform rules[0] at rbac.yaml:6:3: "
-        "name 'security' is not in resourceNames ['platform']",
+        ("  almost: ClusterRoleBinding alice-see -> ClusterRole see-platform rules[0] at rbac.yaml:6:3: "
+        "name 'security' is not in resourceNames ['platform']"),
         "missing (tier policy grant): update tier.networkpolicies.projectcalico.org 'security.*' in namespace team-a",
         "  no rule grants it (2 binding(s) apply to the user here)",
-        "  almost: RoleBinding team-a/alice-edit -> ClusterRole edit-platform rules[1] at rbac.yaml:19:3: "
-        "name 'security.*' is not in resourceNames ['platform.*']",
-        "missing (tier policy grant (exact name)): update tier.networkpolicies.projectcalico.org 'web' "
-        "in namespace team-a",
+        ("  almost: RoleBinding team-a/alice-edit -> ClusterRole edit-platform rules[1] at rbac.yaml:19:3: "
+        "name 'security.*' is not in resourceNames ['platform.*']"),
+        ("missing (tier policy grant (exact name)): update tier.networkpolicies.projectcalico.org 'web' "
+        "in namespace team-a"),
         "  no rule grants it (2 binding(s) apply to the user here)",
-        "  almost: RoleBinding team-a/alice-edit -> ClusterRole edit-platform rules[1] at rbac.yaml:19:3: "
-        "name 'web' is not in resourceNames ['platform.*']",
+        ("  almost: RoleBinding team-a/alice-edit -> ClusterRole edit-platform rules[1] at rbac.yaml:19:3: "
+        "name 'web' is not in resourceNames ['platform.*']"),
     ]
 
 
@@ -202,8 +202,8 @@ def test_explain_for_plain_rbac_names_the_verb_near_miss(can_i: CanI) -> None:
         "no",
         "missing (rbac): list networkpolicies.projectcalico.org in namespace team-a",
         "  no rule grants it (2 binding(s) apply to the user here)",
-        "  almost: RoleBinding team-a/alice-edit -> ClusterRole edit-platform rules[0] at rbac.yaml:16:3: "
-        "verb 'list' is not in ['create', 'update']",
+        ("  almost: RoleBinding team-a/alice-edit -> ClusterRole edit-platform rules[0] at rbac.yaml:16:3: "
+        "verb 'list' is not in ['create', 'update']"),
         "note: no tier given: the result is filtered to the tiers the user may get",
         "note: tiers visible to the user: platform",
     ]
@@ -217,6 +217,6 @@ def test_explain_names_the_aggregated_source_role(can_i: CanI) -> None:
     assert result.stdout.splitlines()[:3] == [
         "yes",
         "allowed (rbac): get pods (cluster-wide)",
-        "  granted by ClusterRoleBinding bind -> ClusterRole agg rules[0] (aggregated from ClusterRole leaf) "
-        "at rbac.yaml:4:133",  # leaf's rule: line 4 (2nd document), column of `{"verbs"`
+        ("  granted by ClusterRoleBinding bind -> ClusterRole agg rules[0] (aggregated from ClusterRole leaf) "
+        "at rbac.yaml:4:133"),  # leaf's rule: line 4 (2nd document), column of `{"verbs"`
     ]

@@ -159,7 +159,7 @@ def test_enterprise_network_set_labels() -> None:
     assert labels["projectcalico.org/kind"] == "NetworkSet"
     assert labels["projectcalico.org/name"] == "n" * 63
     global_labels = network_set_labels({}, "corp", "", {}, global_set=True, enterprise_labels=True)
-    assert global_labels == {"projectcalico.org/kind": "GlobalNetworkSet", "projectcalico.org/name": "corp"}
+    assert global_labels == {"projectcalico.org/kind": "NetworkSet", "projectcalico.org/name": "corp"}
     assert network_set_labels({}, "corp", "", {}, global_set=True, enterprise_labels=False) == {}
 
 

@@ -53,7 +53,7 @@ def test_enterprise_network_set_rule_uses_name_and_kind_labels() -> None:
     rule = next(r for r in rec.egress if r.scope is Scope.NETWORK_SET)  # type: ignore[attr-defined]
     # The kind value comes from the inventory's model of the injected labels (see build.set_kind).
     assert rule.peer.selector == ("projectcalico.org/name == 'partner' && "
-                                  "projectcalico.org/kind == 'GlobalNetworkSet'")
+                                  "projectcalico.org/kind == 'NetworkSet'")
     assert rule.peer.namespace_selector == "global()"
 
 

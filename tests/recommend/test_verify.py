@@ -71,7 +71,7 @@ def test_every_learnt_flow_is_still_allowed_and_reach_narrows() -> None:
 def test_enterprise_network_set_rule_is_proven_with_injected_labels() -> None:
     options = Options(edition=Edition.ENTERPRISE)
     result = run_recommend(helpers.shop_flows(), _world(enterprise=True), options, ["shop"], "out")
-    assert result.outputs[1].text.count("projectcalico.org/kind == 'GlobalNetworkSet'") == 1
+    assert result.outputs[1].text.count("projectcalico.org/kind == 'NetworkSet'") == 1
     assert "name: namespace-isolation.shop-recommendation" in result.outputs[1].text
     assert result.proofs[0].count(Status.ALLOWED) == 10 and result.broken == 0
     # Alone (no Public rule on the same port to mask it), the network-set rule itself must match.

@@ -68,11 +68,13 @@ def network_set_labels(own_labels: Mapping[str, str], name: str, namespace: str,
                        enterprise_labels: bool) -> dict[str, str]:
     """(Global)NetworkSet labels. Enterprise also injects kind and name (§1.6).
 
-    The kind value is the object's kind ("NetworkSet" or "GlobalNetworkSet").
+    The kind value is "NetworkSet" for both kinds: Enterprise's AddKindandNameLabels writes the
+    same kind into GlobalNetworkSets, which is why its recommendations select them with
+    `projectcalico.org/kind == 'NetworkSet'` plus `namespaceSelector: global()` (§1.6, §8).
     """
     own = dict(own_labels)
     if enterprise_labels:
-        own[KIND_LABEL] = "GlobalNetworkSet" if global_set else "NetworkSet"
+        own[KIND_LABEL] = "NetworkSet"
         own[NAME_LABEL] = name[:_MAX_LABEL_VALUE]
     if global_set:
         return own

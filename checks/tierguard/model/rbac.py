@@ -399,10 +399,17 @@ def _read_role(root: LMap, kind: RoleKind, reader: _Reader) -> Role:
                   if (rule := _read_rule(reader, node, f"rules[{index}]", namespaced)) is not None)
     aggregation: tuple[LabelSelector, ...] | None = None
     agg_node = root.get("aggregationRule")
-    if kind is RoleKind.CLUSTER_ROLE and agg_node is not None:
+    # `aggregationRule: null` decodes to a nil pointer: the role is not aggregated.
+    if kind is RoleKind.CLUSTER_ROLE and agg_node is not None and not _is_null(agg_node):
         agg_map = reader.mapping(agg_node, "aggregationRule", root.span, required=False)
-        selectors = reader.sequence(agg_map.get("clusterRoleSelectors") if agg_map else None,
-                                    "aggregationRule.clusterRoleSelectors")
+        raw = agg_map.get("clusterRoleSelectors") if agg_map else None
+        selectors = reader.sequence(raw, "aggregationRule.clusterRoleSelectors")
+        no_selectors = raw is None or _is_null(raw) or (isinstance(raw, LSeq) and not raw)
+        if agg_map is not None and no_selectors:
+            # ValidateClusterRole: "at least one clusterRoleSelector required if aggregationRule
+            # is non-nil". The controller would still replace the rules with an empty union.
+            reader.malformed("aggregationRule needs at least one clusterRoleSelector",
+                             agg_node.span, "aggregationRule.clusterRoleSelectors")
         aggregation = tuple(_read_selector(reader, node, f"aggregationRule.clusterRoleSelectors[{i}]")
                             for i, node in enumerate(selectors))
         if rules:
@@ -411,6 +418,10 @@ def _read_role(root: LMap, kind: RoleKind, reader: _Reader) -> Role:
                           "listed rule(s) with the selected roles' rules",
                           root.key_span("rules") or root.span, "rules")
     return Role(kind, name, namespace, rules, labels, aggregation, root.span)
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, LScalar) and node.value is None
 
 
 def _read_binding(root: LMap, kind: BindingKind, reader: _Reader) -> Binding:

@@ -33,6 +33,7 @@ from tierguard.flows.read import read_flows
 from tierguard.flows.source import InputError
 from tierguard.flows.store import FlowStore, StoreError, content_hash
 from tierguard.flows.store_schema import SCHEMA_VERSION
+from tierguard.engine.ir import Edition
 from tierguard.inventory.build import build_inventory
 from tierguard.inventory.model import Endpoint, EndpointKind, Inventory
 from tierguard.loader.files import display_name
@@ -117,7 +118,8 @@ def prepare(config: Config, environment: Environment, snapshot: InventorySnapsho
     resources = loaded.loaded.resources
     diagnostics = validated.diagnostics + tuple(remap_all(compile_problems, resources, loaded.sources))
     peers = [r.root.to_plain() for r in resources if r.kind in INVENTORY_KINDS]
-    inventory, inventory_problems = build_inventory([*snapshot.objects, *peers])
+    enterprise = environment.edition is Edition.ENTERPRISE
+    inventory, inventory_problems = build_inventory([*snapshot.objects, *peers], enterprise_labels=enterprise)
     notes = list(snapshot.notes) + [f"inventory: {d.message}" for d in inventory_problems
                                     if d.severity is Severity.ERROR]
     return Prepared(policy_set, inventory, _peer_fingerprint(inventory.endpoints), loaded.sources,

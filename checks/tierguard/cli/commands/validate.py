@@ -105,7 +105,8 @@ class _Tally:
 def _validate_files(config: Config, paths: list[str], settings: Settings, tally: _Tally) -> None:
     files = [p for p in paths if p != "-"]
     if "-" in paths:
-        loaded = load_stream(sys.stdin.read(), STDIN_NAME, config.limits)
+        # Never read more than the limit (plus one, to know it was exceeded): YML004 follows.
+        loaded = load_stream(sys.stdin.read(config.limits.max_bytes + 1), STDIN_NAME, config.limits)
         tally.add(validate_loaded(loaded, settings, repo_tiers(config)))
     if files:
         tally.add(validate_paths(config, files, Path.cwd(), settings, _skipped_files(config)))
