@@ -173,3 +173,19 @@ def test_stdin_uses_the_environment_settings(repo: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr("sys.stdin", io.StringIO(stream))
     assert main(["validate", "-"]) == 0  # the defaults: Calico 3.32, no prefix needed
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("? [a, b]\n: c\n", [("YML009", 1, 1)]),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", [("YML001", 1, 1003)]),
+    ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: 123\n", [("SCH182", 4, 9)]),
+    ("apiVersion: 5\nkind: true\n", [("YML009", 1, 13)]),
+    ("apiVersion: v1\nkind: List\nitems: {a: b}\n", [("YML009", 3, 8)]),
+    ("%YAML 1.1\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n...\n", []),
+])
+def test_hostile_inputs_never_crash(repo: Path, capsys: pytest.CaptureFixture[str], text: str,
+                                    expected: list[tuple[str, int, int]]) -> None:
+    (repo / "policies/hostile.yaml").write_text(text)
+    code = main(["validate", "policies/hostile.yaml", "-f", "json"])
+    assert [(c, line, col) for c, _, line, col in _json(capsys)] == expected
+    assert code == (1 if expected else 0)

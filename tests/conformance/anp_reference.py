@@ -126,7 +126,9 @@ def _peer_matches(peer: Mapping[str, Any], ip: str, pod: Pod | None, cluster: Cl
     return False
 
 
-def _port_matches(spec: Port, port: int, protocol: str, dest_pod: Pod | None) -> bool:
+def _port_matches(spec: Port, port: int | None, protocol: str, dest_pod: Pod | None) -> bool:
+    if port is None:  # ICMP and other portless protocols never match a port clause
+        return False
     if spec.name is not None:
         return dest_pod is not None and any(
             cp.name == spec.name and cp.port == port and cp.protocol == protocol
@@ -136,7 +138,7 @@ def _port_matches(spec: Port, port: int, protocol: str, dest_pod: Pod | None) ->
     return spec.first is None or spec.first <= port <= (spec.last or spec.first)
 
 
-def _rule_matches(rule: Rule, peer_ip: str, peer_pod: Pod | None, port: int, protocol: str,
+def _rule_matches(rule: Rule, peer_ip: str, peer_pod: Pod | None, port: int | None, protocol: str,
                   dest_pod: Pod | None, cluster: Cluster) -> bool:
     if rule.ports is not None and not any(_port_matches(p, port, protocol, dest_pod)
                                           for p in rule.ports):
@@ -145,7 +147,7 @@ def _rule_matches(rule: Rule, peer_ip: str, peer_pod: Pod | None, port: int, pro
 
 
 def _layer(policies: Sequence[AdminPolicy], pod: Pod, direction: str, peer_ip: str,
-           peer_pod: Pod | None, port: int, protocol: str, dest_pod: Pod | None,
+           peer_pod: Pod | None, port: int | None, protocol: str, dest_pod: Pod | None,
            cluster: Cluster) -> str | None:
     """'Allow', 'Deny', 'Pass' or None (no rule matched) for one layer."""
     for policy in sorted(policies, key=lambda p: p.priority):
@@ -184,7 +186,7 @@ def _isolated(knps: Sequence[Policy], pod: Pod, direction: str) -> bool:
 
 
 def _direction(layers: Layers, pod: Pod, direction: str, peer_ip: str, peer_pod: Pod | None,
-               port: int, protocol: str, dest_pod: Pod | None, cluster: Cluster) -> bool:
+               port: int | None, protocol: str, dest_pod: Pod | None, cluster: Cluster) -> bool:
     verdict = _layer(layers.admin, pod, direction, peer_ip, peer_pod, port, protocol, dest_pod,
                      cluster)
     if verdict in ("Allow", "Deny"):
@@ -198,7 +200,7 @@ def _direction(layers: Layers, pod: Pod, direction: str, peer_ip: str, peer_pod:
 
 
 def allowed(cluster: Cluster, documents: Sequence[Mapping[str, Any]], source: str, dest: str,
-            port: int, protocol: str = "TCP") -> bool:
+            port: int | None, protocol: str = "TCP") -> bool:
     layers = layers_from(documents)
     src = next((p for p in cluster.pods if p.key == source), None) if "/" in source \
         else cluster.pod_by_ip(source)

@@ -270,3 +270,35 @@ MORE_CASES: tuple[Case, ...] = (
         "egress": [{"to": [{"namespaceSelector": ns_is("x")}], "ports": [{"port": 81}]}],
         "policyTypes": ["Ingress", "Egress"]})], TCP_80_81),
 )
+
+UPSTREAM_E2E_CASES: tuple[Case, ...] = (
+    Case("e2e-ip-in-both-cidr-and-except-is-allowed", [knp("overlap", "x", {
+        "podSelector": pod_is("a"),
+        "egress": [{"to": [{"ipBlock": {"cidr": "10.2.0.0/16", "except": ["10.2.0.2/32"]}}]},
+                   {"to": [{"ipBlock": {"cidr": "10.2.0.2/32"}}]}],
+        "policyTypes": ["Egress"]})]),
+    Case("e2e-named-port-protocol-mismatch", [knp("mismatch", "x", {
+        "podSelector": {}, "ingress": [{"ports": [{"port": "serve-80-udp", "protocol": "TCP"},
+                                                  {"port": "serve-81-tcp", "protocol": "UDP"}]}],
+        "policyTypes": ["Ingress"]})], ((80, "TCP"), (80, "UDP"), (81, "TCP"), (81, "UDP"))),
+    Case("e2e-multiple-podselectors-and-namespaceselectors", [knp("multi", "x", {
+        "podSelector": pod_is("a"),
+        "ingress": [{"from": [{"namespaceSelector": {"matchExpressions": [
+            {"key": "ns", "operator": "NotIn", "values": ["x"]}]},
+            "podSelector": {"matchExpressions": [
+                {"key": "pod", "operator": "In", "values": ["b", "c"]}]}}]}],
+        "policyTypes": ["Ingress"]})]),
+    Case("e2e-ingress-and-egress-controlled-independently", [
+        knp("allow-egress-from-a", "x", {"podSelector": pod_is("a"), "egress": [{}],
+                                         "policyTypes": ["Egress"]}),
+        knp("deny-all", "x", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})]),
+    Case("e2e-client-egress-deny-beats-server-allow", [
+        knp("server-allows-all", "y", {"podSelector": {}, "ingress": [{}],
+                                       "policyTypes": ["Ingress"]}),
+        knp("client-egress-only-z", "x", {"podSelector": pod_is("a"),
+                                          "egress": [{"to": [{"namespaceSelector": ns_is("z")}]}],
+                                          "policyTypes": ["Egress"]})]),
+    Case("e2e-any-port-on-specific-protocol", [knp("udp-any", "y", {
+        "podSelector": pod_is("a"), "ingress": [{"ports": [{"protocol": "UDP"}]}],
+        "policyTypes": ["Ingress"]})], ((80, "UDP"), (81, "UDP"), (80, "TCP"), (81, "SCTP"))),
+)

@@ -77,12 +77,15 @@ def _peer_matches(peer: Mapping[str, Any], policy_ns: str, ip: str, pod: Pod | N
     return pod_selector is None or selector_matches(pod_selector, pod.labels)
 
 
-def _port_matches(entry: Mapping[str, Any], port: int, protocol: str, port_owner: Pod | None) -> bool:
+def _port_matches(entry: Mapping[str, Any], port: int | None, protocol: str,
+                  port_owner: Pod | None) -> bool:
     if str(entry.get("protocol", "TCP")).upper() != protocol.upper():
         return False
     wanted = entry.get("port")
     if wanted is None:
         return True
+    if port is None:
+        return False
     if isinstance(wanted, str):  # a named port of the destination pod
         if port_owner is None:
             return False
@@ -93,7 +96,7 @@ def _port_matches(entry: Mapping[str, Any], port: int, protocol: str, port_owner
 
 
 def _rule_allows(rule: Mapping[str, Any], peers_key: str, policy_ns: str, peer_ip: str,
-                 peer_pod: Pod | None, port: int, protocol: str, dest_pod: Pod | None,
+                 peer_pod: Pod | None, port: int | None, protocol: str, dest_pod: Pod | None,
                  cluster: Cluster) -> bool:
     ports = rule.get("ports")
     if ports and not any(_port_matches(e, port, protocol, dest_pod) for e in ports):
@@ -105,7 +108,7 @@ def _rule_allows(rule: Mapping[str, Any], peers_key: str, policy_ns: str, peer_i
 
 
 def direction_allows(pod: Pod, direction: str, policies: Sequence[Policy], peer_ip: str,
-                      peer_pod: Pod | None, port: int, protocol: str, dest_pod: Pod | None,
+                      peer_pod: Pod | None, port: int | None, protocol: str, dest_pod: Pod | None,
                       cluster: Cluster) -> bool:
     rules_key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
     isolated = False
@@ -123,7 +126,7 @@ def direction_allows(pod: Pod, direction: str, policies: Sequence[Policy], peer_
     return not isolated
 
 
-def allowed(cluster: Cluster, policies: Sequence[Policy], source: str, dest: str, port: int,
+def allowed(cluster: Cluster, policies: Sequence[Policy], source: str, dest: str, port: int | None,
             protocol: str) -> bool:
     """`source`/`dest` are `ns/pod` keys or IPs; both enforcing sides must allow."""
     src_pod = _lookup(cluster, source)
@@ -133,10 +136,8 @@ def allowed(cluster: Cluster, policies: Sequence[Policy], source: str, dest: str
     if src_pod is not None and not direction_allows(src_pod, "Egress", policies, dst_ip, dst_pod,
                                                      port, protocol, dst_pod, cluster):
         return False
-    if dst_pod is not None and not direction_allows(dst_pod, "Ingress", policies, src_ip, src_pod,
-                                                     port, protocol, dst_pod, cluster):
-        return False
-    return True
+    return dst_pod is None or direction_allows(dst_pod, "Ingress", policies, src_ip, src_pod,
+                                               port, protocol, dst_pod, cluster)
 
 
 def _lookup(cluster: Cluster, spec: str) -> Pod | None:
@@ -145,7 +146,7 @@ def _lookup(cluster: Cluster, spec: str) -> Pod | None:
     return cluster.pod_by_ip(spec)
 
 
-def reference_matrix(cluster: Cluster, policies: Sequence[Policy], port: int,
+def reference_matrix(cluster: Cluster, policies: Sequence[Policy], port: int | None,
                      protocol: str = "TCP") -> dict[tuple[str, str], bool]:
     return {(s.key, d.key): allowed(cluster, policies, s.key, d.key, port, protocol)
             for s in cluster.pods for d in cluster.pods}

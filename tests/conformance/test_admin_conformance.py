@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from .anp_reference import allowed, reference_matrix
-from .cluster import EXTERNAL_IP, Probe, Simulator, all_pairs, assert_matrix, matrix_of, xyz_cluster
+from .cluster import EXTERNAL_IP, Probe, Simulator, all_pairs, assert_matrix, xyz_cluster
 from .k8s_cases import knp, ns_is, pod_is
 
 
@@ -292,8 +292,8 @@ def test_anp_trace_strings_format_a(tmp_path: Path, capsys: pytest.CaptureFixtur
         ["0|adminnetworkpolicy|kanp.adminnetworkpolicy.pass-y|pass|0",
          "1|baselineadminnetworkpolicy|kbanp.baselineadminnetworkpolicy.default|deny|0"],
         ["0|adminnetworkpolicy|adminnetworkpolicy.kanp.adminnetworkpolicy.pass-y|pass|0",
-         "1|baselineadminnetworkpolicy|baselineadminnetworkpolicy.kbanp."
-         "baselineadminnetworkpolicy.default|deny|0"])
+         ("1|baselineadminnetworkpolicy|baselineadminnetworkpolicy.kbanp."
+          "baselineadminnetworkpolicy.default|deny|0")])
 
 
 @pytest.mark.parametrize(("documents", "version"), [

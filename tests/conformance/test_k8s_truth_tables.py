@@ -22,22 +22,27 @@ from .cluster import (
     parse_truth_table,
     xyz_cluster,
 )
-from .k8s_cases import CASES, EDGE_CASES, MORE_CASES, DENY_ALL_EGRESS_X, DENY_ALL_INGRESS_X, Case, knp, ns_is, pod_is
+from .k8s_cases import (
+    CASES,
+    DENY_ALL_EGRESS_X,
+    DENY_ALL_INGRESS_X,
+    EDGE_CASES,
+    MORE_CASES,
+    UPSTREAM_E2E_CASES,
+    Case,
+    knp,
+    ns_is,
+    pod_is,
+)
 from .k8s_reference import allowed, reference_matrix
 
-ENGINE_TYPES_BUG = pytest.mark.xfail(strict=True, reason=(
-    "engine bug: checks/tierguard/engine/compile_k8s.py k8s_policy_types() returns [Ingress] "
-    "whenever policyTypes is omitted, ignoring the API server default (Egress is added when "
-    "egress rules are present), so the egress rules of such a policy are never enforced"))
-
-XFAIL: dict[str, pytest.MarkDecorator] = {
-    "policytypes-omitted-with-egress-rules": ENGINE_TYPES_BUG,
-}
+# Confirmed engine bugs, as strict xfails so that a fix forces the marker's removal.
+XFAIL: dict[str, pytest.MarkDecorator] = {}
 
 
 def _params() -> list[object]:
     return [pytest.param(case, id=case.name, marks=XFAIL.get(case.name, ()))
-            for case in CASES + EDGE_CASES + MORE_CASES]
+            for case in CASES + EDGE_CASES + MORE_CASES + UPSTREAM_E2E_CASES]
 
 
 @pytest.mark.parametrize("case", _params())
@@ -222,9 +227,7 @@ CANONICAL_TABLES = [
     pytest.param([EGRESS_TO_Y], EGRESS_TO_Y_TABLE, id="egress-to-y"),
     pytest.param([EGRESS_TO_Y_NO_TYPES], EGRESS_TO_Y_DEFAULTED_TABLE, id="egress-to-y-policytypes-omitted"),
 ]
-CANONICAL_ENGINE = [
-    pytest.param(*p.values, id=p.id, marks=ENGINE_TYPES_BUG if p.id == "egress-to-y-policytypes-omitted"
-                 else ()) for p in CANONICAL_TABLES]
+CANONICAL_ENGINE = CANONICAL_TABLES
 
 
 @pytest.mark.parametrize(("policies", "table"), CANONICAL_TABLES)
@@ -264,3 +267,14 @@ def test_probe_label_spec_and_unknown_pod(tmp_path: Path,
         Probe("x/pod=b", "x/pod=a", 80), Probe("x/pod=c", "x/a", 80), Probe("x/ghost", "x/a", 80)])
     assert [r["verdict"] for r in run.rows] == ["allow", "deny", None]
     assert run.rows[2]["error"] == "no endpoint in the inventory matches pod x/ghost"
+
+
+def test_undeclared_named_port_matches_nothing_and_warns(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cluster = xyz_cluster()
+    policy = knp("ghost-port", "x", {"podSelector": {}, "policyTypes": ["Ingress"],
+                                     "ingress": [{"ports": [{"port": "no-such-port"}]}]})
+    run = Simulator(tmp_path, capsys).run([policy], cluster, [Probe("y/a", "x/a", 80),
+                                                              Probe("y/a", "y/b", 80)])
+    assert [r["verdict"] for r in run.rows] == ["deny", "allow"]
+    assert "ENG604" in run.stderr and "'no-such-port'" in run.stderr

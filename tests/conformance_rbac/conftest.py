@@ -1,52 +1,14 @@
-"""Fixtures that drive `tierguard rbac can-i` in-process, exactly as a user would call it."""
+"""The `can_i` fixture: `tierguard rbac can-i` in-process over RBAC YAML in a tmp directory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from crbac_objects import Obj, to_yaml
-from tierguard.cli.main import main
-
-
-@dataclass(frozen=True)
-class Answer:
-    text: str  # "yes" or "no"
-    code: int
-    stdout: str
-    stderr: str
-
-
-CanI = Callable[..., Answer]
+from crbac_cli import CanI, make_can_i
 
 
 @pytest.fixture()
-def can_i(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-          monkeypatch: pytest.MonkeyPatch) -> CanI:
-    """`can_i(objects, *argv)` writes `objects` to rbac.yaml and runs `tierguard rbac can-i argv
-    --rbac rbac.yaml`. It asserts the kubectl contract (yes/exit 0, no/exit 1, nothing else on
-    stdout without --explain) and returns the answer."""
+def can_i(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CanI:
     monkeypatch.chdir(tmp_path)
-
-    def ask(objects: Sequence[Obj] | str, *argv: str) -> Answer:
-        text = objects if isinstance(objects, str) else to_yaml(objects)
-        (tmp_path / "rbac.yaml").write_text(text, encoding="utf-8")
-        capsys.readouterr()
-        code = main(["rbac", "can-i", *argv, "--rbac", "rbac.yaml"])
-        out, err = capsys.readouterr()
-        first = out.split("\n", 1)[0]
-        assert (first, code) in (("yes", 0), ("no", 1)), (code, out, err)
-        if "--explain" not in argv:
-            assert out == first + "\n", out
-        return Answer(first, code, out, err)
-
-    return ask
-
-
-def user_args(user: str, groups: Sequence[str] = ()) -> list[str]:
-    args = ["--as", user]
-    for group in groups:
-        args += ["--as-group", group]
-    return args
+    return make_can_i(tmp_path, capsys)

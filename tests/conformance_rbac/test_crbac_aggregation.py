@@ -11,7 +11,7 @@ aggregated roles converge to the transitive union.
 from __future__ import annotations
 
 import pytest
-from conftest import CanI
+from crbac_cli import CanI
 from crbac_objects import Obj, cluster_role, crb, rb, role, rule
 
 KEY = "rbac.example.com/aggregate-to-monitoring"
@@ -145,3 +145,34 @@ def test_aggregated_rules_bound_by_rolebinding_stay_namespaced(can_i: CanI) -> N
     objects = [aggregate, PODS, rb("ns1", "m", "monitoring", "User:mon")]
     assert can_i(objects, "get", "pods", "-n", "ns1", "--as", "mon").text == "yes"
     assert can_i(objects, "get", "pods", "-n", "ns2", "--as", "mon").text == "no"
+
+
+def test_null_aggregation_rule_is_not_aggregated(can_i: CanI) -> None:
+    """`aggregationRule: null` decodes to a nil pointer: the role keeps its own rules."""
+    plain = cluster_role("plain", rule(["get"], [""], ["pods"]))
+    plain["aggregationRule"] = None
+    result = can_i([plain, crb("b", "plain", "User:mon")], "get", "pods", "--as", "mon")
+    assert result.text == "yes"
+    assert result.stderr == ""
+
+
+def test_aggregation_rule_without_selectors_is_reported(can_i: CanI) -> None:
+    """ValidateClusterRole requires a clusterRoleSelector when aggregationRule is set; the
+    controller, given such a role, would replace its rules with the empty union."""
+    empty = cluster_role("empty", rule(["get"], [""], ["pods"]))
+    empty["aggregationRule"] = {}
+    result = can_i([empty, crb("b", "empty", "User:mon")], "get", "pods", "--as", "mon")
+    assert result.text == "no"
+    assert "RBAC405 error: aggregationRule needs at least one clusterRoleSelector" in result.stderr
+
+
+def test_overlapping_rules_are_added_once_in_name_order(can_i: CanI) -> None:
+    """`ruleExists`: an equal rule from a later role (name order) is not added again, so
+    --explain shows one grant, from the first role by name."""
+    same = rule(["get"], [""], ["pods"])
+    objects = _objects(cluster_role("b-second", same, labels=_labels()),
+                       cluster_role("a-first", same, rule(["list"], [""], ["pods"]), labels=_labels()))
+    lines = can_i(objects, "get", "pods", "--as", "mon", "--explain").stdout.splitlines()
+    grants = [line for line in lines if line.startswith("  granted by")]
+    assert len(grants) == 1
+    assert "rules[0] (aggregated from ClusterRole a-first)" in grants[0]

@@ -13,6 +13,16 @@ Upstream facts relied on:
 - OSS before 3.29 has no tiers; 3.29-3.31 (and Enterprise) derive the tier from the
   `<tier>.` prefix of the policy name; 3.32 names carry no tier;
 - the 3.32 CRD-mode webhook checks only create/update/delete.
+
+Unsure, so deliberately NOT asserted here:
+- whether the API server's exact-name check on a create uses the object's name (storage wrapper
+  passes `policy.Name`) or the URL name (empty). `can-i create ... NAME` sends NAME to both the
+  base check and the tier check (kubectl-literal); only the nameless create is asserted.
+- whether 3.29-3.31 `TierFromPolicyName` maps `knp.default.<name>` to tier `default` (tierguard
+  derives `knp`); those objects are read-only projections of Kubernetes NetworkPolicies.
+- how the CRD-mode webhook checks a PATCH (as `update` or as `patch`).
+- on 3.32, which tier a named request without --tier is in: tierguard assumes `default`
+  (asserted below because it is documented behaviour, but the API server reads spec.tier).
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CanI
+from crbac_cli import CanI
 from crbac_objects import Obj, cluster_role, crb, rb, role, rule, to_yaml
 from tierguard.cli.main import main
 

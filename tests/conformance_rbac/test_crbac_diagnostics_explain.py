@@ -5,11 +5,14 @@ binding, role, rule index and file position, and the missing checks with their n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import CanI
+from crbac_cli import CanI
 from crbac_objects import Obj, cluster_role, crb, rule
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tierguard.cli.main import main
 
 MALFORMED = """\
 apiVersion: rbac.authorization.k8s.io/v1
@@ -108,7 +111,7 @@ _objects = st.fixed_dictionaries(
               "aggregationRule": _value})
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_objects, max_size=3))
 def test_fuzzed_objects_never_crash(can_i: CanI, objects: list[Obj]) -> None:
     # The fixture asserts the yes/0 or no/1 contract, so an internal error (exit 3) fails here.
@@ -220,3 +223,51 @@ def test_explain_names_the_aggregated_source_role(can_i: CanI) -> None:
         ("  granted by ClusterRoleBinding bind -> ClusterRole agg rules[0] (aggregated from ClusterRole leaf) "
         "at rbac.yaml:4:133"),  # leaf's rule: line 4 (2nd document), column of `{"verbs"`
     ]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["get", "/healthz", "foo"], "a non-resource URL takes no NAME (got 'foo')"),
+    (["get", "/healthz", "--subresource", "x"], "--subresource needs a RESOURCE without /SUBRESOURCE"),
+    (["get", "pods/log", "--subresource", "x"], "--subresource needs a RESOURCE without /SUBRESOURCE"),
+    (["get", ""], "RESOURCE must not be empty"),
+    (["get", "pods", "--calico-version", "banana"], "not a Calico version: 'banana' (expected e.g. 3.32)"),
+])
+def test_usage_errors_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rbac.yaml").write_text(EXPLAIN_RBAC, encoding="utf-8")
+    code = main(["rbac", "can-i", *argv, "--as", "alice", "--rbac", "rbac.yaml"])
+    out, err = capsys.readouterr()
+    assert (code, out, err) == (2, "", f"tierguard: error: {message}\n")
+
+
+def test_missing_rbac_path_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = main(["rbac", "can-i", "get", "pods", "--as", "alice", "--rbac", "nope.yaml"])
+    assert (code, *capsys.readouterr()) == (2, "", "tierguard: error: no such file or directory: nope.yaml\n")
+
+
+@pytest.mark.parametrize(("the_rule", "warned"), [
+    # Non-resource requests carry the lower-cased HTTP method as verb.
+    (rule(["get", "post", "put", "head", "options", "delete", "patch"], urls=["/x"]), []),
+    (rule(["list"], urls=["/x"]), ["list"]),  # only resource requests are lists
+    (rule(["post"], [""], ["pods"]), ["post"]),  # resource requests never say post
+    (rule(["get", "list", "watch", "deletecollection", "use", "bind", "escalate", "impersonate"],
+          [""], ["pods"]), []),
+])
+def test_unknown_verb_depends_on_rule_kind(can_i: CanI, the_rule: Obj, warned: list[str]) -> None:
+    result = can_i([cluster_role("r", the_rule), crb("b", "r", "User:u")], "post", "/x", "--as", "u")
+    found = [line.split("unknown verb ", 1)[1].split("'")[1] for line in result.stderr.splitlines()
+             if "RBAC401" in line]
+    assert found == warned
+
+
+def test_default_rbac_path_is_tiers_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiers" / "platform").mkdir(parents=True)
+    (tmp_path / "tiers" / "platform" / "rbac.yml").write_text(EXPLAIN_RBAC, encoding="utf-8")
+    (tmp_path / "tiers" / "notes.txt").write_text("not yaml: [", encoding="utf-8")
+    code = main(["rbac", "can-i", "create", NP, "-n", "team-a", "--as", "alice", "--tier", "platform"])
+    assert (code, *capsys.readouterr()) == (0, "yes\n", "")

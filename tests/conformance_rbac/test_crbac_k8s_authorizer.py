@@ -10,7 +10,7 @@ with no name (group-only requests upstream) is asked here as the otherwise unuse
 from __future__ import annotations
 
 import pytest
-from conftest import CanI, user_args
+from crbac_cli import CanI, user_args
 from crbac_objects import cluster_role, crb, rb, role, rule
 
 ANON = "nobody-in-particular"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from conftest import CanI
+from crbac_cli import CanI
 from crbac_objects import Obj, cluster_role, crb, rule
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -208,7 +208,7 @@ _requests = st.tuples(st.sampled_from(["get", "list", "GET", "watch"]),
                       st.sampled_from(["", "a", "b.c", "*"]))
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_rules, _requests)
 def test_cli_agrees_with_rule_allows(can_i: CanI, r: dict[str, list[str]],
                                      req: tuple[str, str, str, str, str]) -> None:
@@ -217,3 +217,19 @@ def test_cli_agrees_with_rule_allows(can_i: CanI, r: dict[str, list[str]],
     argv = [verb, _resource_arg(group, resource, sub), *([name] if name else []), "--as", "u"]
     expected = _rule_allows(r, verb, group, resource, sub, name)
     assert can_i(objects, *argv).text == ("yes" if expected else "no")
+
+
+def _url_matches(urls: list[str], path: str) -> bool:
+    return any(u == "*" or u == path or (u.endswith("*") and path.startswith(u.rstrip("*"))) for u in urls)
+
+
+_url_parts = st.sampled_from(["", "/", "/api", "/api/", "/apis", "/apis/v1", "/healthz", "/healthz/etcd"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_url_parts, st.sampled_from(["", "*", "**"])).map(lambda p: p[0] + p[1]).filter(bool),
+                min_size=1, max_size=3),
+       _url_parts.filter(bool), st.sampled_from(["get", "post", "GET"]))
+def test_cli_agrees_with_non_resource_url_matches(can_i: CanI, urls: list[str], path: str, verb: str) -> None:
+    expected = verb == "get" and _url_matches(urls, path)
+    assert can_i(_bound(rule(["get"], urls=urls)), verb, path, "--as", "u").text == ("yes" if expected else "no")

@@ -50,7 +50,7 @@ def test_e1_calico_form_exactly() -> None:
     assert not rule.source.selector.matches({**labels, "projectcalico.org/namespace": "other"})
 
 
-def test_policy_types_default_to_ingress_only() -> None:
+def test_policy_types_default_like_the_api_server_adds_egress_when_egress_rules_exist() -> None:
     policy = only_policy("""\
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
@@ -59,7 +59,7 @@ def test_policy_types_default_to_ingress_only() -> None:
           podSelector: {}
           egress: [{}]
         """)
-    assert policy.types == frozenset({Direction.INGRESS})
+    assert policy.types == frozenset({Direction.INGRESS, Direction.EGRESS})
     assert policy.selector_text == "(projectcalico.org/orchestrator == 'k8s') && projectcalico.org/namespace == 'app'"
     assert policy.egress[0].destination == EntityMatch() and policy.egress[0].protocol is None
 
@@ -223,3 +223,15 @@ def test_label_selector_the_api_server_rejects() -> None:
          ("spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values: operator Exists takes no "
           "values; Calico drops this rule")),
     ]
+
+
+def test_policy_types_default_to_ingress_only_without_egress_rules() -> None:
+    policy = only_policy("""\
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: p, namespace: app}
+        spec:
+          podSelector: {}
+          egress: []
+        """)
+    assert policy.types == frozenset({Direction.INGRESS})

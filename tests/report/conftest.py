@@ -32,4 +32,5 @@ DIAGNOSTICS = (
 def run() -> RunResult:
     # Only the codes used, so the goldens do not change whenever a code is added to the catalog.
     codes = {d.code: catalog.get(d.code) for d in DIAGNOSTICS}
-    return RunResult(DIAGNOSTICS, Path("/repo"), codes, tool_version="0.1.0")
+    return RunResult(DIAGNOSTICS, Path("/repo"), codes, tool_version="0.1.0",
+                     docs_base="https://github.com/example-org/netpol/blob/0123abc/")

@@ -164,8 +164,15 @@ def _rules(policy: K8sNetworkPolicy, namespace: str, direction: Direction,
 
 
 def k8s_policy_types(policy: K8sNetworkPolicy) -> frozenset[Direction]:
-    """policyTypes, or [Ingress] when none are given (§1.9)."""
+    """policyTypes, defaulted the way the Kubernetes API server stores them.
+
+    Calico's converter alone would take a missing policyTypes as [Ingress] (§1.9), but a manifest
+    from Git reaches Calico only after the API server has defaulted it: Ingress always, plus Egress
+    when the policy has egress rules. Simulating the raw manifest would silently drop those rules.
+    """
     if not policy.policy_types:
+        if policy.egress:
+            return frozenset({Direction.INGRESS, Direction.EGRESS})
         return frozenset({Direction.INGRESS})
     return frozenset(Direction(t.value) for t in policy.policy_types if t.value in ("Ingress", "Egress"))
 

@@ -119,6 +119,7 @@ class Evaluator:
                 self._by_namespace.setdefault(policy.namespace, []).append(policy)
         self._applicable: dict[int, tuple[CompiledPolicy, ...]] = {}
         self._chains: dict[tuple[int, int, int], Chain] = {}
+        self._endpoint_chains: dict[tuple[int, int, int], Chain] = {}
         self._mode_results: dict[tuple[int, int, int], ModeResult] = {}
         self._memo: dict[tuple[object, ...], SideResult] = {}
         all_rules = [r for p in policy_set.policies for r in p.ingress + p.egress]
@@ -142,10 +143,16 @@ class Evaluator:
 
     def chain(self, endpoint: Endpoint, direction: Direction, mode: Mode) -> Chain:
         """Tiers with policies that select `endpoint` and govern `direction` (§3.2, §3.3)."""
-        key = (self.topology.class_of(endpoint), id(direction), id(mode))  # ids: enum hash is slow
-        found = self._chains.get(key)
+        # Keyed by endpoint object (the topology keeps it alive, so its id is stable), then
+        # shared per label class; ids because hashing enums is slow in the hot path.
+        fast = (id(endpoint), id(direction), id(mode))
+        found = self._endpoint_chains.get(fast)
         if found is None:
-            found = self._chains[key] = self._build_chain(endpoint, direction, mode)
+            key = (self.topology.class_of(endpoint), id(direction), id(mode))
+            found = self._chains.get(key)
+            if found is None:
+                found = self._chains[key] = self._build_chain(endpoint, direction, mode)
+            self._endpoint_chains[fast] = found
         return found
 
     def applicable(self, endpoint: Endpoint) -> tuple[CompiledPolicy, ...]:

@@ -20,7 +20,6 @@ from tierguard.engine.topology import Topology
 from tierguard.engine.trace import (
     FlowResult,
     Hit,
-    ModeResult,
     SideResult,
     TraceFormat,
     hit_name,
@@ -269,66 +268,54 @@ def _peer_label(peer: FlowPeer) -> str:
     return f"{base} ({ip})" if base and ip else (base or ip or "-")
 
 
+_NO_SIDE: tuple[list[str] | None, list[dict[str, object]] | None, tuple[str, ...]] = (
+    None, None, ())
+
+
 class ResultRenderer:
     """Turns results into JSON-ready dicts, caching the per-side parts (sides are memoized)."""
 
     def __init__(self, evaluator: Evaluator, with_replace: bool) -> None:
         self.fmt: TraceFormat = evaluator.trace_format
         self.with_replace = with_replace
-        self._strings: dict[int, tuple[SideResult, list[str], list[dict[str, object]]]] = {}
-        self._parts: dict[tuple[int, int, int], tuple[tuple[object, ...], dict[str, object]]] = {}
+        self._sides: dict[int, tuple[SideResult, tuple[
+            list[str] | None, list[dict[str, object]] | None, tuple[str, ...]]]] = {}
 
-    def _side(self, side: SideResult | None) -> tuple[list[str], list[dict[str, object]]] | None:
+    def _side(self, side: SideResult | None
+              ) -> tuple[list[str] | None, list[dict[str, object]] | None, tuple[str, ...]]:
+        """(hit strings, located hits, doubt notes) of one side, cached by identity."""
         if side is None:
-            return None
-        found = self._strings.get(id(side))
+            return _NO_SIDE
+        found = self._sides.get(id(side))
         if found is None or found[0] is not side:
             strings = side.strings(self.fmt)
             located = [_located(h, s, self.fmt) for h, s in zip(side.hits, strings)]
-            found = self._strings[id(side)] = (side, strings, located)
-        return found[1], found[2]
-
-    def _mode(self, mode: ModeResult | None) -> tuple[dict[str, object], dict[str, object]]:
-        hits: dict[str, object] = {}
-        trace: dict[str, object] = {}
-        for name, side in (("src", mode.src if mode else None), ("dst", mode.dst if mode else None)):
-            rendered = self._side(side)
-            hits[name] = rendered[0] if rendered else None
-            trace[name] = rendered[1] if rendered else None
-        return hits, trace
-
-    def _verdict_part(self, result: FlowResult) -> dict[str, object]:
-        """Everything that depends only on the (interned) mode results; cached per combination."""
-        key = (id(result.enforced), id(result.pending), id(result.replace))
-        found = self._parts.get(key)
-        if found is None or any(a is not b for a, b in zip(
-                found[0], (result.enforced, result.pending, result.replace))):
-            found = self._parts[key] = ((result.enforced, result.pending, result.replace),
-                                        self._build_part(result))
+            doubts = tuple(_doubt(u.why.value, u.rule_index, u.policy, u.profile, self.fmt)
+                           for u in side.uncertain)
+            found = self._sides[id(side)] = (side, (strings, located, doubts))
         return found[1]
 
-    def _build_part(self, result: FlowResult) -> dict[str, object]:
+    def _verdict_part(self, result: FlowResult) -> dict[str, object]:
         assert result.enforced is not None and result.pending is not None
-        enforced, enforced_trace = self._mode(result.enforced)
-        pending, pending_trace = self._mode(result.pending)
-        out: dict[str, object] = {
-            "verdict": result.enforced.verdict.value,
-            "pending_verdict": result.pending.verdict.value,
-            "enforced_policies": enforced, "pending_policies": pending}
-        traces: dict[str, object] = {"enforced": enforced_trace, "pending": pending_trace}
+        modes = [("enforced", result.enforced), ("pending", result.pending)]
         if self.with_replace and result.replace is not None:
-            replace, replace_trace = self._mode(result.replace)
-            out.update(replace_preview_verdict=result.replace.verdict.value,
-                       replace_preview_policies=replace, replace_preview_note=REPLACE_LABEL)
-            traces["replace_preview"] = replace_trace
+            modes.append(("replace_preview", result.replace))
+        out: dict[str, object] = {"verdict": result.enforced.verdict.value,
+                                  "pending_verdict": result.pending.verdict.value}
+        traces: dict[str, object] = {}
+        doubts: set[str] = set()
+        for label, mode in modes:
+            src, dst = self._side(mode.src), self._side(mode.dst)
+            out[f"{label}_policies"] = {"src": src[0], "dst": dst[0]}
+            traces[label] = {"src": src[1], "dst": dst[1]}
+            doubts.update(src[2], dst[2])
+        if result.replace is not None and self.with_replace:
+            out["replace_preview_verdict"] = result.replace.verdict.value
+            out["replace_preview_note"] = REPLACE_LABEL
         out["trace"] = traces
-        doubts = sorted({_doubt(u.why.value, u.rule_index, u.policy, u.profile, self.fmt)
-                         for m in (result.enforced, result.pending, result.replace)
-                         if m is not None for s in (m.src, m.dst) if s is not None
-                         for u in s.uncertain})
         if doubts:
             out["uncertain"] = True
-            out["notes"] = doubts
+            out["notes"] = sorted(doubts)
         return out
 
     def render(self, query: Query, result: FlowResult | None) -> dict[str, object]:

@@ -14,6 +14,7 @@ from yaml.constructor import SafeConstructor
 
 from tierguard.diagnostics import Diagnostic, Severity, Span
 from tierguard.loader import codes
+from tierguard.loader.gcpause import paused_gc
 from tierguard.loader.nodes import Document, LMap, LScalar, LSeq, Node, ScalarValue
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
@@ -203,6 +204,11 @@ def decode_source(data: bytes, file: str, limits: Limits = Limits()) -> tuple[st
 
 def load_yaml_text(text: str, file: str, limits: Limits = Limits()) -> LoadResult:
     """Parse every document of `text`. Never raises for bad input; problems become diagnostics."""
+    with paused_gc():
+        return _load(text, file, limits)
+
+
+def _load(text: str, file: str, limits: Limits) -> LoadResult:
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         _, diag = decode_source(b" " * (limits.max_bytes + 1), file, limits)
         assert diag is not None

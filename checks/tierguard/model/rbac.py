@@ -22,6 +22,9 @@ KNOWN_VERBS = frozenset({
     "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection",
     "proxy", "impersonate", "bind", "escalate", "use", "approve", "sign", "attest", "*",
 })
+# Non-resource requests carry the lower-cased HTTP method as their verb (RequestInfoFactory),
+# so `post` or `head` in a nonResourceURLs rule is meaningful (kubectl's nonResourceURLVerbs).
+NON_RESOURCE_VERBS = frozenset({"get", "put", "post", "head", "options", "delete", "patch", "*"})
 
 
 class RoleKind(enum.Enum):
@@ -209,11 +212,11 @@ class _Reader:
         return node.items
 
 
-def _verb_hint(verb: str) -> str | None:
+def _verb_hint(verb: str, known: frozenset[str]) -> str | None:
     lowered = verb.lower()
-    if lowered in KNOWN_VERBS:
+    if lowered in known:
         return f"verbs are case-sensitive: write `{lowered}`"
-    close = difflib.get_close_matches(lowered, sorted(KNOWN_VERBS - {"*"}), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(lowered, sorted(known - {"*"}), n=1, cutoff=0.75)
     return f"did you mean `{close[0]}`?" if close else None
 
 
@@ -233,12 +236,13 @@ def _read_rule(reader: _Reader, node: Node, path: str, namespaced: bool) -> Poli
         non_resource_urls=reader.strings(rule_map.get("nonResourceURLs"), f"{path}.nonResourceURLs"),
         span=rule_map.span, field_path=path)
     verb_spans = _seq_item_spans(rule_map.get("verbs"))
+    known = NON_RESOURCE_VERBS if rule.non_resource_urls and not rule.resources else KNOWN_VERBS
     for index, verb in enumerate(rule.verbs):
-        if verb not in KNOWN_VERBS:
+        if verb not in known:
             span = verb_spans[index] if index < len(verb_spans) else rule_map.span
             reader.report(codes.UNKNOWN_VERB, Severity.WARNING,
                           f"unknown verb {verb!r}: it will never match a request", span,
-                          f"{path}.verbs[{index}]", _verb_hint(verb))
+                          f"{path}.verbs[{index}]", _verb_hint(verb, known))
     for message, where in _rule_problems(rule, namespaced):
         reader.report(codes.INVALID_RULE, Severity.ERROR, message,
                       rule_map.key_span(where) or rule_map.span, f"{path}.{where}")

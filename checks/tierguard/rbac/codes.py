@@ -34,7 +34,9 @@ CODES: tuple[CodeDoc, ...] = (
     CodeDoc(UNKNOWN_VERB, "unknown-verb", Severity.WARNING,
             "A rule lists a verb that no Kubernetes API server uses (verbs are case-sensitive).",
             why="Kubernetes accepts any string as a verb, so `gets` or `Create` is stored silently and "
-                "then never matches a request: the rule grants less than its author thinks.",
+                "then never matches a request: the rule grants less than its author thinks. Rules on "
+                "nonResourceURLs are checked against HTTP verbs (get, post, put, patch, delete, head, "
+                "options), which is what non-resource requests carry.",
             failing="verbs: [\"Create\", \"gets\"]", passing="verbs: [\"create\", \"get\"]",
             references=_K8S_RBAC),
     CodeDoc(MISSING_ROLE, "binding-to-missing-role", Severity.WARNING,

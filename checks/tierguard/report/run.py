@@ -19,3 +19,10 @@ class RunResult:
     root: Path
     codes: Mapping[str, CodeDoc] = field(default_factory=dict)
     tool_version: str = __version__
+    # Where repository files are browsable (code docs links); default: the root as a file URI.
+    docs_base: str = ""
+
+    @property
+    def docs_uri(self) -> str:
+        """The base URI that code help paths (`docs/codes.md#yml001`) are relative to, ending in '/'."""
+        return self.docs_base or self.root.resolve().as_uri() + "/"

@@ -13,18 +13,17 @@ from tierguard.report.run import RunResult
 
 NAME = "sarif"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/tierguard/tierguard"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
 
-def _rule(doc: CodeDoc) -> dict[str, object]:
+def _rule(doc: CodeDoc, docs_uri: str) -> dict[str, object]:
     full = " ".join(part for part in (doc.summary, doc.why) if part)
     return {
         "id": doc.code,
         "name": doc.name,
         "shortDescription": {"text": doc.summary},
         "fullDescription": {"text": full},
-        "helpUri": f"{INFORMATION_URI}/blob/main/{doc.help_uri}",
+        "helpUri": docs_uri + doc.help_uri,
         "defaultConfiguration": {"level": _LEVEL[doc.default_severity]},
     }
 
@@ -82,8 +81,8 @@ def render(run: RunResult) -> str:
             "tool": {"driver": {
                 "name": "tierguard",
                 "version": run.tool_version,
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule(run.codes[code]) for code in codes],
+                "informationUri": run.docs_uri + "README.md",
+                "rules": [_rule(run.codes[code], run.docs_uri) for code in codes],
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
             "results": [_result(d, index) for d in run.diagnostics],

@@ -62,8 +62,9 @@ def _unknown_kind(resource: ResourceDoc, version: str) -> Diagnostic:
 
 
 def _missing_name(resource: ResourceDoc) -> Diagnostic | None:
+    """SCH183 when metadata.name is absent (a name of the wrong type is the schema's to report)."""
     metadata = resource.root.get("metadata")
-    if resource.name or (isinstance(metadata, LMap) and metadata.get("generateName") is not None):
+    if isinstance(metadata, LMap) and (metadata.get("name") is not None or metadata.get("generateName") is not None):
         return None
     span = metadata.span if metadata is not None else resource.span
     return Diagnostic(codes.MISSING_NAME, Severity.ERROR, "object has no metadata.name", span, resource.ref,

@@ -21,6 +21,7 @@ from tierguard.config.model import Config, Environment
 from tierguard.diagnostics import Diagnostic, sorted_diagnostics
 from tierguard.engine.ir import CalicoVersion, Edition
 from tierguard.loader.discovery import DiscoveryError
+from tierguard.loader.gcpause import paused_gc
 from tierguard.loader.kustomize import Which
 from tierguard.loader.resources import ResourceDoc
 from tierguard.loader.sourcemap import remap_all
@@ -106,6 +107,10 @@ class Validator:
 
     def validate(self, resources: Sequence[ResourceDoc], extra_tiers: frozenset[str] = frozenset()) -> ValidationResult:
         """Schema-check every resource, then run the admission rules with the run's known tiers."""
+        with paused_gc():
+            return self._validate(resources, extra_tiers)
+
+    def _validate(self, resources: Sequence[ResourceDoc], extra_tiers: frozenset[str]) -> ValidationResult:
         diagnostics: list[Diagnostic] = []
         checked: list[Checked] = []
         for resource in resources:

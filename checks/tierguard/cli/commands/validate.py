@@ -10,6 +10,7 @@ clusters/, argocd/ by default).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from tierguard.cli.errors import UsageError
 from tierguard.config import Config, ConfigError, load_config
 from tierguard.config.model import Environment
 from tierguard.diagnostics import Diagnostic, ExitCode, Severity, exit_code_for
+from tierguard.lint.environment import lint_environment, lint_resources
 from tierguard.loader.discovery import DiscoveryError
+from tierguard.loader.gcpause import paused_gc
 from tierguard.loader.kustomize import RendererMissing
 from tierguard.report import formatters
 from tierguard.report import get as get_formatter
@@ -102,20 +105,29 @@ class _Tally:
             self.files += result.inputs
 
 
+def _with_lints(result: ValidationResult, settings: Settings) -> ValidationResult:
+    """The lints that need no inventory (LNT9xx), added to a file or stream validation."""
+    lints = lint_resources(result.checked, settings.calico_version, settings.edition)
+    return dataclasses.replace(result, diagnostics=result.diagnostics + tuple(lints))
+
+
 def _validate_files(config: Config, paths: list[str], settings: Settings, tally: _Tally) -> None:
     files = [p for p in paths if p != "-"]
     if "-" in paths:
         # Never read more than the limit (plus one, to know it was exceeded): YML004 follows.
         loaded = load_stream(sys.stdin.read(config.limits.max_bytes + 1), STDIN_NAME, config.limits)
-        tally.add(validate_loaded(loaded, settings, repo_tiers(config)))
+        tally.add(_with_lints(validate_loaded(loaded, settings, repo_tiers(config)), settings))
     if files:
-        tally.add(validate_paths(config, files, Path.cwd(), settings, _skipped_files(config)))
+        result = validate_paths(config, files, Path.cwd(), settings, _skipped_files(config))
+        tally.add(_with_lints(result, settings))
 
 
 def _validate_environments(config: Config, environments: list[Environment], tally: _Tally) -> None:
     for environment in environments:
-        _, result = validate_environment(config, environment)
-        tally.add(result, environment=True)
+        loaded, result = validate_environment(config, environment)
+        # The lints, with the environment's recorded inventory when it has one (LNT9xx).
+        lints = lint_environment(config, environment, loaded, result.checked)
+        tally.add(dataclasses.replace(result, diagnostics=result.diagnostics + tuple(lints)), environment=True)
 
 
 def _default_run(config: Config, tally: _Tally) -> None:
@@ -125,7 +137,9 @@ def _default_run(config: Config, tally: _Tally) -> None:
                          f"{', '.join(config.validate_paths)} exists under {config.root}")
     _validate_environments(config, list(config.environments), tally)
     if existing:
-        tally.add(validate_paths(config, existing, config.root, Settings.for_config(config), _skipped_files(config)))
+        settings = Settings.for_config(config)
+        tally.add(_with_lints(validate_paths(config, existing, config.root, settings, _skipped_files(config)),
+                              settings))
 
 
 def collect(args: argparse.Namespace, config: Config) -> _Tally:
@@ -154,10 +168,16 @@ def format_name(requested: str) -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
+def docs_base() -> str:
+    """Inside GitHub Actions, the repository's files at the analysed commit; else "" (local file URIs)."""
+    server, repository, sha = (os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    return f"{server}/{repository}/blob/{sha}/" if server and repository and sha else ""
+
+
 def emit(diagnostics: tuple[Diagnostic, ...], args: argparse.Namespace, root: Path, scope: str = "") -> None:
     """Render with the chosen formatter to stdout or --output-file, and a one-line summary to stderr."""
     formatter = get_formatter(format_name(args.format))
-    output = formatter.render(RunResult(diagnostics, root, catalog.all_codes()))
+    output = formatter.render(RunResult(diagnostics, root, catalog.all_codes(), docs_base=docs_base()))
     if args.output_file is not None:
         try:
             args.output_file.write_text(output, encoding="utf-8")
@@ -172,7 +192,8 @@ def emit(diagnostics: tuple[Diagnostic, ...], args: argparse.Namespace, root: Pa
 
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args.config)
-    tally = collect(args, config)
+    with paused_gc():  # one short-lived run builds only acyclic trees; see loader.gcpause
+        tally = collect(args, config)
     diagnostics = dedupe(tally.diagnostics)
     scope = (f"{tally.environments} environment(s) rendered, {tally.files} file(s), "
              f"{tally.objects} object(s) checked: ")

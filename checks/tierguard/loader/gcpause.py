@@ -1,0 +1,24 @@
+"""Pausing Python's cyclic garbage collector while large acyclic trees are built.
+
+Loading and validating build millions of small immutable objects (spans, nodes, models); each
+gen-2 collection then walks everything alive, which cost about 40% of a large load. Nothing built
+there forms reference cycles, so pausing the collector loses nothing; it is restored afterwards.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Disable the cyclic collector for the block (re-enabling it only if it was enabled)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
