@@ -112,3 +112,15 @@ def test_no_config_gives_defaults_rooted_at_git_root(tmp_path: Path) -> None:
 def test_missing_explicit_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_schema_language_scalars() -> None:
+    from tierguard.config.schema import Bool, Int, Obj, Prop, check
+    from tierguard.loader.yaml_source import load_yaml_text
+
+    schema = Obj({"flag": Prop(Bool()), "count": Prop(Int(minimum=1))})
+    [document] = load_yaml_text("flag: 'yes'\ncount: 0\n", "s.yaml").documents
+    assert [(d.code, d.span.line, d.message) for d in check(schema, document.root)] == [
+        ("CFG802", 1, "flag: expected true or false, found a str"),
+        ("CFG804", 2, "count: must be at least 1"),
+    ]

@@ -173,3 +173,29 @@ def test_yaml_probe_file_with_unknown_field(capsys: pytest.CaptureFixture[str],
     assert [(r["line"], r["verdict"], r.get("error")) for r in rows] == [
         (2, "allow", None), (5, None, "unknown probe field(s) ['prot']")]
     assert f"{probes}:5:1: ENG602 error: unknown probe field(s) ['prot']" in err
+
+
+def test_hostile_and_odd_flow_lines(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    flows = tmp_path / "odd.jsonl"
+    flows.write_text(
+        '{"source_type": "wep", "source_ip": "10.0.0.10", "dest_type": "wep", '
+        '"dest_ip": "10.0.0.30", "proto": "tcp", "dest_port": "5432"}\n'
+        '{"source_type": "pod", "dest_type": "wep", "proto": "tcp"}\n'
+        "[1, 2]\n"
+        '{"source_type": "wep", "source_ip": "fd00::1", "dest_type": "wep", '
+        '"dest_ip": "10.0.0.30", "proto": "tcp", "dest_port": 5432}\n')
+    code, rows, _ = _run(capsys, flows)
+    assert code == 1
+    assert [(r["verdict"], r.get("error")) for r in rows] == [
+        ("allow", None),
+        (None, "bad flow-log record: source_type 'pod' is not wep, hep, ns or net"),
+        (None, "a flow-log line must be a JSON object"),
+        (None, "wep fd00::1 is not in the inventory")]
+
+
+def test_empty_flow_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    flows = tmp_path / "empty.jsonl"
+    flows.write_text("\n")
+    code, rows, err = _run(capsys, flows)
+    assert (code, rows) == (0, [])
+    assert "ENG602 warning: the flow file is empty" in err

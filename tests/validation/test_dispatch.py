@@ -103,3 +103,13 @@ def test_gitops_field_errors_and_versions() -> None:
 
 def test_kustomize_build_config_is_not_a_cluster_object() -> None:
     assert _codes("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n") == []
+
+
+def test_rbac_objects_get_schema_then_rbac_model_checks() -> None:
+    role = ("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}\n"
+            "rules:\n- apiGroups: ['']\n  resources: [pods]\n  verbs: [gte]\n")
+    checked, problems = _check(role)
+    assert [(d.code, d.severity.value, d.span.line, d.span.col) for d in problems] == [("RBAC401", "warning", 7, 11)]
+    assert type(checked.model).__name__ == "Role"
+    # A structural mistake is the schema's one finding; the RBAC model's checks do not repeat it.
+    assert _codes(role.replace("verbs: [gte]", "verb: [get]")) == [("SCH182", 7, 3, "rules[0].verb")]

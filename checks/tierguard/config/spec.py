@@ -6,7 +6,7 @@ for review waivers); until they tighten them, those sections are kept as raw loc
 
 from __future__ import annotations
 
-from tierguard.config.schema import Anything, Bool, Int, Obj, Prop, Seq, Str
+from tierguard.config.schema import Anything, Int, Obj, Prop, Seq, Str
 from tierguard.engine.ir import CalicoVersion, Edition
 from tierguard.validation.k8s_schema import supported_versions
 
@@ -61,7 +61,6 @@ CONFIG_SCHEMA = Obj({
     })),
     "validate": Prop(Obj({
         "paths": Prop(Seq(_PATH)),
-        "sourceMap": Prop(Bool()),
     })),
     "identities": Prop(Anything()),
     "acknowledged": Prop(Anything()),

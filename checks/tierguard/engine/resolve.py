@@ -74,8 +74,9 @@ def resolve_flow_peer(topology: Topology, kind: str, namespace: str, name: str, 
             return Resolved(peer)
         by_name = _by_name(topology, kind, namespace, name, name_aggr)
         if by_name.peer is None:
-            return Resolved(None, f"{kind} {ip} ({_label(namespace, name or name_aggr)}) is not "
-                                  "in the inventory")
+            named = _label(namespace, name or name_aggr)
+            return Resolved(None, f"{kind} {ip}{f' ({named})' if named else ''} is not in the "
+                                  "inventory")
         return Resolved(by_name.peer, note=f"IP {ip} is not in the inventory; resolved "
                                            f"{_label(namespace, name or name_aggr)} by name")
     if kind in ("wep", "hep"):

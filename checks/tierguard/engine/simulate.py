@@ -184,19 +184,12 @@ class _BadRecord(ValueError):
     """A flow-log line whose fields have the wrong type."""
 
 
-def _opt_text(doc: dict[str, object], key: str) -> str:
-    value = doc.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _BadRecord(f"{key} is {type(value).__name__}, expected a string")
-    return "" if value == "-" else value
-
-
 def _opt_port(doc: dict[str, object], key: str) -> int | None:
     value = doc.get(key)
     if value is None:
         return None
+    if isinstance(value, str) and value.isdigit():  # some exporters quote numbers
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
         raise _BadRecord(f"{key} {value!r} is not a port number")
     return value
@@ -207,18 +200,21 @@ _END_KEYS = tuple(tuple(f"{side}_{field}" for field in ("type", "namespace", "na
                   for side in ("source", "dest"))
 
 
+def _field(doc: dict[str, object], key: str) -> str:
+    value = doc.get(key)
+    if value is None or value == "-":
+        return ""
+    if type(value) is not str:
+        raise _BadRecord(f"{key} is {type(value).__name__}, expected a string")
+    return value
+
+
 def _end(doc: dict[str, object], keys: tuple[str, ...]) -> tuple[str, str, str, str, str | None]:
-    kind, namespace, name, name_aggr, ip = (doc.get(k) for k in keys)
-    for key, value in zip(keys, (kind, namespace, name, name_aggr, ip)):
-        if value is not None and type(value) is not str:
-            raise _BadRecord(f"{key} is {type(value).__name__}, expected a string")
-    kind = kind if kind and kind != "-" else "net"
+    kind = _field(doc, keys[0]) or "net"
     if kind not in _CALICO_TYPES:
         raise _BadRecord(f"{keys[0]} {kind!r} is not wep, hep, ns or net")
-    return (str(kind), "" if not namespace or namespace == "-" else str(namespace),
-            "" if not name or name == "-" else str(name),
-            "" if not name_aggr or name_aggr == "-" else str(name_aggr),
-            None if not ip or ip == "-" else str(ip))
+    return (kind, _field(doc, keys[1]), _field(doc, keys[2]), _field(doc, keys[3]),
+            _field(doc, keys[4]) or None)
 
 
 def calico_line_query(resolver: Resolver, doc: object, file: str, line: int) -> Query:
@@ -227,11 +223,11 @@ def calico_line_query(resolver: Resolver, doc: object, file: str, line: int) -> 
     The fast path of `simulate` for the one format conformance suites and large logs use;
     it reads only the fields the simulation needs (flow-formats.md (a)).
     """
-    if isinstance(doc, dict) and isinstance(doc.get("_source"), dict):
-        doc = doc["_source"]
     if not isinstance(doc, dict):
         return Query(file, line, "", "", None, "a flow-log line must be a JSON object",
                      malformed=True)
+    if "_source" in doc and isinstance(doc["_source"], dict):
+        doc = doc["_source"]
     try:
         src_end, dst_end = _end(doc, _END_KEYS[0]), _end(doc, _END_KEYS[1])
         proto = doc.get("proto")

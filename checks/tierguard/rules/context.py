@@ -8,9 +8,9 @@ from typing import Union
 from tierguard.engine.ir import CalicoVersion, Edition
 from tierguard.loader.resources import ResourceDoc
 from tierguard.model import build as model_build
-from tierguard.model import gitops
+from tierguard.model import gitops, rbac
 
-Model = Union[model_build.Resource, gitops.GitOpsObject]
+Model = Union[model_build.Resource, gitops.GitOpsObject, rbac.Role, rbac.Binding]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from tierguard.diagnostics import Diagnostic, Severity
 from tierguard.loader.nodes import LMap
 from tierguard.loader.resources import ResourceDoc
 from tierguard.model import build as model_build
-from tierguard.model import gitops
+from tierguard.model import gitops, rbac
 from tierguard.rules.context import Model
 from tierguard.validation import codes
 from tierguard.validation.k8s_schema import K8sSchemas
@@ -93,6 +93,14 @@ def _modelled(resource: ResourceDoc, schemas: K8sSchemas) -> tuple[Model | None,
     return model, list(problems)
 
 
+def _rbac(resource: ResourceDoc, schemas: K8sSchemas) -> tuple[Model | None, list[Diagnostic]]:
+    """RBAC kinds: the Kubernetes schema for structure, then the RBAC model's own checks
+    (unknown verbs, empty rules, ...) when the structure is sound, so one mistake is one finding."""
+    structural = list(schemas.check(resource))
+    model, problems = rbac.read_rbac_object(resource.root)
+    return model, structural or list(problems)
+
+
 def check_resource(resource: ResourceDoc, schemas: K8sSchemas) -> tuple[Checked, list[Diagnostic]]:
     """Dispatch one resource to its schema and model."""
     if resource.group == INTERNAL_CALICO_GROUP:
@@ -108,6 +116,8 @@ def check_resource(resource: ResourceDoc, schemas: K8sSchemas) -> tuple[Checked,
     diagnostics = [missing] if missing is not None else []
     if gitops.is_gitops(resource):
         model, problems = _gitops(resource, schemas.version)
+    elif rbac.is_rbac_object(resource.root) and schemas.knows(resource.api_version, resource.kind):
+        model, problems = _rbac(resource, schemas)
     elif schemas.knows(resource.api_version, resource.kind):
         problems = list(schemas.check(resource))
     else:

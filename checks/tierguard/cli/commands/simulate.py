@@ -232,11 +232,23 @@ def _flow_queries(resolver: Resolver, path: Path, diagnostics: list[Diagnostic]
         raise UsageError(str(error)) from None
 
 
+def _is_empty(path: Path) -> bool:
+    if path.suffix == ".gz":
+        return False
+    with path.open("rb") as handle:
+        return not handle.read(65536).strip() and path.stat().st_size <= 65536
+
+
 def _queries(setup: Setup, flows: str, diagnostics: list[Diagnostic]) -> Iterator[Query]:
     path = Path(flows)
     if not path.is_file():
         raise UsageError(f"{flows}: no such file")
     resolver = Resolver(setup.evaluator.topology)
+    if _is_empty(path):
+        diagnostics.append(Diagnostic(codes.FLOW_MALFORMED, Severity.WARNING,
+                                      "the flow file is empty: nothing to simulate",
+                                      Span(str(path), 1, 1)))
+        return iter(())
     if is_probe_file(path):
         return _probe_queries(resolver, path)
     if _is_calico_lines(path):
