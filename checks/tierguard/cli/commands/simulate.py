@@ -57,6 +57,7 @@ HELP = "Simulate flow logs or probes against the policies and an inventory (verd
 DEFAULT_VERSION = "3.32"
 _SET_KINDS = ("NetworkSet", "GlobalNetworkSet", "HostEndpoint")
 _PROBE_SUFFIXES = (".csv", ".yaml", ".yml")
+_HEAD_SHARE = 0.04  # of a parallel input simulated by the parent to warm the caches first
 # Keys only Calico Enterprise records carry (Whisker JSON also has `reporter`, `source_name`).
 _CALICO_KEYS = frozenset({"source_type", "dest_type", "source_name_aggr", "dest_name_aggr"})
 
@@ -311,13 +312,15 @@ def _write_stream(setup: Setup, queries: Iterator[Query], fmt: str, replace: boo
     return collected
 
 
-def _chunks(path: Path, jobs: int) -> list[tuple[int, int, int]]:
-    """(start byte, end byte, first line number) for `jobs` pieces split at line ends."""
+def _chunks(path: Path, jobs: int, head: float = 0.0) -> list[tuple[int, int, int]]:
+    """(start byte, end byte, first line number): an optional head piece of `head` of the file,
+    then `jobs` pieces of the rest, all split at line ends."""
     size = path.stat().st_size
+    cuts = ([head] if head else []) + [head + (1 - head) * k / jobs for k in range(1, jobs)]
     bounds = [0]
     with path.open("rb") as handle:
-        for k in range(1, jobs):
-            handle.seek(max(size * k // jobs, bounds[-1]))
+        for cut in cuts:
+            handle.seek(max(int(size * cut), bounds[-1]))
             handle.readline()
             bounds.append(min(handle.tell(), size))
         bounds.append(size)
@@ -351,13 +354,13 @@ def _range_queries(resolver: Resolver, path: Path, start: int, end: int,
             yield calico_line_query(resolver, doc, name, number)
 
 
-def _worker(setup: Setup, path: Path, piece: tuple[int, int, int], fmt: str, replace: bool,
-            part: str, results: multiprocessing.SimpleQueue[tuple[str, list[Diagnostic]]]
-            ) -> None:
+def _worker(setup: Setup, resolver: Resolver, path: Path, piece: tuple[int, int, int], fmt: str,
+            replace: bool, part: str,
+            results: multiprocessing.SimpleQueue[tuple[str, list[Diagnostic]]]) -> None:
     start, end, first_line = piece
     diagnostics: list[Diagnostic] = []
     with open(part, "wb") as stream:
-        queries = _range_queries(Resolver(setup.evaluator.topology), path, start, end, first_line)
+        queries = _range_queries(resolver, path, start, end, first_line)
         _write_stream(setup, queries, fmt, replace, stream, diagnostics)
     results.put((part, diagnostics))
 
@@ -367,13 +370,21 @@ def _run_parallel(setup: Setup, path: Path, args: argparse.Namespace, stream: Bi
     """Split a Calico JSON-lines file over worker processes; output keeps input order."""
     context = multiprocessing.get_context("fork")
     results: multiprocessing.SimpleQueue[tuple[str, list[Diagnostic]]] = context.SimpleQueue()
+    chunks = _chunks(path, args.jobs, _HEAD_SHARE)
+    if not chunks:
+        return
+    head, *pieces = chunks
+    # The parent simulates the head itself first: the workers then inherit warm caches.
+    resolver = Resolver(setup.evaluator.topology)
+    _write_stream(setup, _range_queries(resolver, path, *head), args.format,
+                  args.replace_preview, stream, diagnostics)
     with tempfile.TemporaryDirectory(prefix="tierguard-simulate-") as tmp:
         parts = []
         # fork: workers share the loaded policies and inventory copy-on-write (nothing pickled).
-        for k, piece in enumerate(_chunks(path, args.jobs)):
+        for k, piece in enumerate(pieces):
             part = str(Path(tmp) / f"part-{k}")
             process = context.Process(target=_worker, args=(
-                setup, path, piece, args.format, args.replace_preview, part, results))
+                setup, resolver, path, piece, args.format, args.replace_preview, part, results))
             process.start()
             parts.append((part, process))
         found = dict(results.get() for _ in parts)
