@@ -378,15 +378,22 @@ def _run_parallel(setup: Setup, path: Path, args: argparse.Namespace, stream: Bi
     resolver = Resolver(setup.evaluator.topology)
     _write_stream(setup, _range_queries(resolver, path, *head), args.format,
                   args.replace_preview, stream, diagnostics)
+    if not pieces:
+        return
+    own, *forked = pieces
+    stream.flush()  # nothing buffered may be inherited by the forked workers
     with tempfile.TemporaryDirectory(prefix="tierguard-simulate-") as tmp:
         parts = []
         # fork: workers share the loaded policies and inventory copy-on-write (nothing pickled).
-        for k, piece in enumerate(pieces):
+        for k, piece in enumerate(forked):
             part = str(Path(tmp) / f"part-{k}")
             process = context.Process(target=_worker, args=(
                 setup, resolver, path, piece, args.format, args.replace_preview, part, results))
             process.start()
             parts.append((part, process))
+        # The parent is one of the `jobs` workers: it writes its piece straight to the output.
+        _write_stream(setup, _range_queries(resolver, path, *own), args.format,
+                      args.replace_preview, stream, diagnostics)
         found = dict(results.get() for _ in parts)
         for part, process in parts:
             process.join()
