@@ -198,4 +198,4 @@ def test_empty_flow_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     flows.write_text("\n")
     code, rows, err = _run(capsys, flows)
     assert (code, rows) == (0, [])
-    assert "ENG602 warning: the flow file is empty" in err
+    assert "ENG607 warning: the flow file is empty" in err

@@ -11,6 +11,7 @@ RULE_NOT_EVALUABLE = "ENG603"
 NAMED_PORT_UNDECLARED = "ENG604"
 NO_CALICO_ENDPOINT = "ENG605"
 AMBIGUOUS_PEER = "ENG606"
+FLOW_EMPTY = "ENG607"
 
 CODES: tuple[CodeDoc, ...] = (
     CodeDoc(FLOW_UNRESOLVED, "flow-endpoint-unresolved", Severity.WARNING,
@@ -52,4 +53,11 @@ CODES: tuple[CodeDoc, ...] = (
             why="Aggregated flow logs drop IPs and names; endpoints with different labels may get "
                 "different verdicts.",
             references="calico-semantics.md §9.3"),
+    CodeDoc(FLOW_EMPTY, "flow-input-empty", Severity.WARNING,
+            "The flow or probe file is empty: there is nothing to simulate.",
+            why="An empty file is well-formed (zero records), so it is not ENG602; but it is "
+                "usually a mistake (a wrong path or glob, an export that failed), so the run says "
+                "so instead of succeeding silently.",
+            failing="tierguard simulate ... --flows empty.jsonl   # a 0-byte file",
+            passing="tierguard simulate ... --flows flows-2026-11-24.jsonl"),
 )

@@ -25,7 +25,7 @@ from tierguard.engine.ir import (
 from tierguard.engine.match import RuleMatcher
 from tierguard.engine.memo import KeyFacts, NetsIndex, SelectorIndex, SideKeys, key_facts
 from tierguard.engine.order import policy_sort_key, tier_sort_key
-from tierguard.engine.packet import Packet, Peer
+from tierguard.engine.packet import Packet, Peer, in_space
 from tierguard.engine.topology import Topology
 from tierguard.engine.trace import (
     NO_MATCH_PROFILE,
@@ -119,7 +119,9 @@ class Evaluator:
                 self._by_namespace.setdefault(policy.namespace, []).append(policy)
         self._applicable: dict[int, tuple[CompiledPolicy, ...]] = {}
         self._chains: dict[tuple[int, int, int], Chain] = {}
-        self._endpoint_chains: dict[tuple[int, int, int], Chain] = {}
+        # id()-keyed for speed; the endpoint is stored with its chain (a strong reference) so
+        # its id cannot be recycled for another endpoint while the entry exists.
+        self._endpoint_chains: dict[tuple[int, int, int], tuple[Endpoint, Chain]] = {}
         self._mode_results: dict[tuple[int, int, int], ModeResult] = {}
         self._memo: dict[tuple[object, ...], SideResult] = {}
         all_rules = [r for p in policy_set.policies for r in p.ingress + p.egress]
@@ -146,13 +148,14 @@ class Evaluator:
         # Keyed by endpoint object (the topology keeps it alive, so its id is stable), then
         # shared per label class; ids because hashing enums is slow in the hot path.
         fast = (id(endpoint), id(direction), id(mode))
-        found = self._endpoint_chains.get(fast)
+        cached = self._endpoint_chains.get(fast)
+        if cached is not None and cached[0] is endpoint:
+            return cached[1]
+        key = (self.topology.class_of(endpoint), id(direction), id(mode))
+        found = self._chains.get(key)
         if found is None:
-            key = (self.topology.class_of(endpoint), id(direction), id(mode))
-            found = self._chains.get(key)
-            if found is None:
-                found = self._chains[key] = self._build_chain(endpoint, direction, mode)
-            self._endpoint_chains[fast] = found
+            found = self._chains[key] = self._build_chain(endpoint, direction, mode)
+        self._endpoint_chains[fast] = (endpoint, found)
         return found
 
     def applicable(self, endpoint: Endpoint) -> tuple[CompiledPolicy, ...]:
@@ -202,6 +205,9 @@ class Evaluator:
             return FlowResult(pkt, None, None, error=(
                 "neither end is a Calico endpoint in the inventory, so no Calico policy applies "
                 f"({pkt.describe()})"))
+        mixed = mixed_families(pkt)
+        if mixed:
+            return FlowResult(pkt, None, None, error=mixed)
         if self._host_to_local(pkt.src, pkt.dst):
             allow = {m: ModeResult(m, Verdict.ALLOW, None, None) for m in Mode}
             return FlowResult(pkt, allow[Mode.ENFORCED], allow[Mode.PENDING],
@@ -209,8 +215,13 @@ class Evaluator:
                               notes=(HOST_TO_LOCAL_NOTE,))
         replace = self._mode(pkt, Mode.REPLACE, explain) if with_replace else None
         notes = (WORKLOAD_TO_HOST_NOTE,) if self._to_own_host(pkt.src, pkt.dst) else ()
-        return FlowResult(pkt, self._mode(pkt, Mode.ENFORCED, explain),
-                          self._mode(pkt, Mode.PENDING, explain), replace, notes=notes)
+        enforced = self._mode(pkt, Mode.ENFORCED, explain)
+        pending = self._mode(pkt, Mode.PENDING, explain)
+        denied = any(m is not None and m.verdict is Verdict.DENY
+                     for m in (enforced, pending, replace))
+        doubt = self._maybe_host_to_local(pkt.src, pkt.dst) if denied else ""
+        return FlowResult(pkt, enforced, pending, replace, notes=notes,
+                          doubts=(doubt,) if doubt else ())
 
     def _mode(self, pkt: Packet, mode: Mode, explain: bool) -> ModeResult:
         src = dst = None
@@ -240,6 +251,25 @@ class Evaluator:
             return False
         return dst.node != "" and dst.node == src.endpoint.node
 
+    def _maybe_host_to_local(self, src: Peer, dst: Peer) -> str:
+        """Why a denial may be wrong when the source address was aggregated away and may be the
+        destination pod's own node (a kubelet probe): Calico never polices host -> local pod
+        traffic (§3.6, §3.6b). "" when that cannot be the case."""
+        if src.ip is not None or src.endpoint is not None or src.space is None:
+            return ""
+        if dst.endpoint is None or dst.endpoint.kind is not EndpointKind.WORKLOAD:
+            return ""
+        node = dst.endpoint.node
+        addresses = self.topology.node_addresses(node) if node else ()
+        if addresses and not any(in_space(ip, src.space) for ip in addresses):
+            return ""  # e.g. `pub` while every address of the pod's node is private
+        where = f"node {node}" if node else "its node (the pod's node is not in the inventory)"
+        shown = f" ({', '.join(str(a) for a in addresses)})" if addresses else ""
+        return (f"source is {src.space.describe()}: if it is an address of {where}{shown}, where "
+                f"{dst.describe()} runs (e.g. a kubelet probe), Calico does not police host -> "
+                "local workload traffic and the connection is allowed (calico-semantics §3.6); "
+                "evaluated as a non-host peer")
+
     def _host_to_local(self, src: Peer, dst: Peer) -> bool:
         if dst.endpoint is None or dst.endpoint.kind is not EndpointKind.WORKLOAD:
             return False
@@ -247,6 +277,15 @@ class Evaluator:
         if not node and src.endpoint is not None and src.endpoint.kind is EndpointKind.HOST:
             node = src.endpoint.node
         return node != "" and node == dst.endpoint.node
+
+
+def mixed_families(pkt: Packet) -> str:
+    """The error for a packet whose two known addresses are of different IP families."""
+    src, dst = pkt.src.ip, pkt.dst.ip
+    if src is None or dst is None or src.version == dst.version:
+        return ""
+    return (f"source {src} is IPv{src.version} but destination {dst} is IPv{dst.version}: one "
+            "connection cannot mix address families, so no policy can be evaluated")
 
 
 def _governs(policy: CompiledPolicy, direction: Direction) -> bool:

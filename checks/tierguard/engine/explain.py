@@ -19,7 +19,7 @@ from tierguard.engine.ir import (
     ServiceRef,
 )
 from tierguard.engine.match import Why
-from tierguard.engine.packet import Packet, protocol_name
+from tierguard.engine.packet import Packet, Peer, protocol_name
 from tierguard.engine.trace import (
     FlowResult,
     Hit,
@@ -29,6 +29,7 @@ from tierguard.engine.trace import (
     SideResult,
     TierStep,
     TraceFormat,
+    Uncertainty,
     hit_name,
     hit_string,
     name_part,
@@ -90,10 +91,22 @@ def why_text(why: Why, rule: CompiledRule, pkt: Packet) -> str:
         Why.DST_IP_UNKNOWN: lambda: "the destination IP is not in the flow record (uncertain; treated as no match)",
         Why.DST_PORT_UNKNOWN: lambda: "the destination port is not known (uncertain; treated as no match)",
         Why.DST_DOMAINS: lambda: "destination domains cannot be evaluated from L3/L4 (uncertain; treated as no match)",
+        Why.SRC_SELECTOR_UNKNOWN: lambda: _selector_unknown("source selector", src.selector, pkt.src),
+        Why.SRC_NOT_SELECTOR_UNKNOWN: lambda: _selector_unknown("source notSelector",
+                                                                src.not_selector, pkt.src),
+        Why.DST_SELECTOR_UNKNOWN: lambda: _selector_unknown("destination selector", dst.selector,
+                                                            pkt.dst),
+        Why.DST_NOT_SELECTOR_UNKNOWN: lambda: _selector_unknown("destination notSelector",
+                                                                dst.not_selector, pkt.dst),
         Why.HTTP: lambda: ("L3/L4 part matched, but the HTTP match cannot be evaluated from a flow "
                            "(uncertain; treated as no match)"),
     }
     return texts[why]()
+
+
+def _selector_unknown(field: str, selector: object, peer: Peer) -> str:
+    return (f"{field} {selector} matches a network set or host endpoint that may contain "
+            f"{peer.describe()} (uncertain; treated as no match)")
 
 
 def _icmp(match: IcmpMatch | None) -> str:
@@ -190,7 +203,9 @@ def side_lines(title: str, side: SideResult | None, pkt: Packet, fmt: TraceForma
     for doubt in side.uncertain:
         owner = (name_part(doubt.policy, fmt) if doubt.policy is not None
                  else f"profile {doubt.profile}")
-        lines.append(f"  UNCERTAIN: {owner} rule {doubt.rule_index}: {doubt.why.value}")
+        lines.append(f"  UNCERTAIN: {owner} rule {doubt.rule_index}: {doubt.why.value} (could "
+                     "not be decided from this flow; treated as no match, so the verdict may "
+                     "differ)")
     lines.append("  trace: " + (", ".join(hit_string(i, h, fmt) for i, h in enumerate(side.hits))
                                 or "(empty)"))
     return lines
@@ -250,7 +265,27 @@ def _summary(result: FlowResult, fmt: TraceFormat) -> list[str]:
                          f"{_where(last.span)}")
     if enforced.src is None and enforced.dst is None:
         lines.append("  no policy evaluated: " + "; ".join(result.notes))
+    if result.uncertain:
+        lines.append("UNCERTAIN: the verdict may differ; this flow lacks what some rules need:")
+        lines += [f"  - {d}" for d in result.doubts]
+        lines += [f"  - {_doubt_line(u, fmt)}" for u in _uncertainties(result)]
     return lines
+
+
+def _uncertainties(result: FlowResult) -> list[Uncertainty]:
+    """Every undecidable rule of every mode and side, once each, in walk order."""
+    seen: list[Uncertainty] = []
+    for mode in (result.enforced, result.pending, result.replace):
+        for side in (() if mode is None else (mode.src, mode.dst)):
+            for doubt in (() if side is None else side.uncertain):
+                if doubt not in seen:
+                    seen.append(doubt)
+    return seen
+
+
+def _doubt_line(doubt: Uncertainty, fmt: TraceFormat) -> str:
+    owner = name_part(doubt.policy, fmt) if doubt.policy is not None else f"profile {doubt.profile}"
+    return f"{owner} rule {doubt.rule_index}: {doubt.why.value}"
 
 
 def _num(value: float) -> str:

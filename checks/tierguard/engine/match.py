@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 
 from tierguard.engine.ir import CompiledRule, EntityMatch, IcmpMatch, IPNetwork, PortMatch
-from tierguard.engine.packet import Packet, Peer
+from tierguard.engine.packet import AddressSpace, Overlap, Packet, Peer
 from tierguard.engine.topology import Topology
 from tierguard.inventory.model import EndpointKind
 from tierguard.selector import Selector
@@ -36,6 +36,8 @@ class Why(enum.Enum):
     SRC_IP_UNKNOWN = "source-ip-unknown"
     SRC_PORT_UNKNOWN = "source-port-unknown"
     SRC_DOMAINS = "source-domains"
+    SRC_SELECTOR_UNKNOWN = "source-selector-ip-unknown"
+    SRC_NOT_SELECTOR_UNKNOWN = "source-not-selector-ip-unknown"
     DST_NETS = "destination-nets"
     DST_NOT_NETS = "destination-not-nets"
     DST_SELECTOR = "destination-selector"
@@ -46,6 +48,8 @@ class Why(enum.Enum):
     DST_IP_UNKNOWN = "destination-ip-unknown"
     DST_PORT_UNKNOWN = "destination-port-unknown"
     DST_DOMAINS = "destination-domains"
+    DST_SELECTOR_UNKNOWN = "destination-selector-ip-unknown"
+    DST_NOT_SELECTOR_UNKNOWN = "destination-not-selector-ip-unknown"
     HTTP = "http"
 
     @property
@@ -55,7 +59,14 @@ class Why(enum.Enum):
 
 
 _UNCERTAIN = frozenset({Why.ICMP_UNKNOWN, Why.SRC_IP_UNKNOWN, Why.SRC_PORT_UNKNOWN, Why.SRC_DOMAINS,
-                        Why.DST_IP_UNKNOWN, Why.DST_PORT_UNKNOWN, Why.DST_DOMAINS, Why.HTTP})
+                        Why.DST_IP_UNKNOWN, Why.DST_PORT_UNKNOWN, Why.DST_DOMAINS, Why.HTTP,
+                        Why.SRC_SELECTOR_UNKNOWN, Why.SRC_NOT_SELECTOR_UNKNOWN,
+                        Why.DST_SELECTOR_UNKNOWN, Why.DST_NOT_SELECTOR_UNKNOWN})
+# Per side: (selector, notSelector) undecidable because the peer's address is unknown.
+_SELECTOR_UNKNOWN = {
+    "src": (Why.SRC_SELECTOR_UNKNOWN, Why.SRC_NOT_SELECTOR_UNKNOWN),
+    "dst": (Why.DST_SELECTOR_UNKNOWN, Why.DST_NOT_SELECTOR_UNKNOWN),
+}
 
 # Per side: (nets, not_nets, selector, not_selector, service, ports, not_ports, ip?, port?, domains)
 _SIDE_WHY = {
@@ -78,6 +89,29 @@ def _rule_families(rule: CompiledRule) -> tuple[frozenset[int], ...]:
     return tuple(f for f in (_families(n) for n in fields) if f is not None)
 
 
+_MAYBE = Why.SRC_IP_UNKNOWN  # sentinel of `_nets_in_space`: the outcome depends on the address
+
+
+def _nets_in_space(ent: EntityMatch, space: AddressSpace | None, w_nets: Why,
+                   w_not_nets: Why) -> Why | None:
+    """nets/notNets for an address known only by its space (`pvt`/`pub`): None when both hold
+    for every address of the space, the failing criterion when it fails for every address,
+    else `_MAYBE`. Without a space nothing can be decided."""
+    if space is None:
+        return _MAYBE
+    if ent.nets is not None:
+        overlap = space.overlap(ent.nets)
+        if overlap is not Overlap.ALL:
+            return w_nets if overlap is Overlap.NONE else _MAYBE
+    if ent.not_nets is not None:
+        overlap = space.overlap(ent.not_nets)
+        if overlap is Overlap.ALL:
+            return w_not_nets
+        if overlap is Overlap.SOME:
+            return _MAYBE
+    return None
+
+
 def _icmp_holds(match: IcmpMatch, pkt: Packet) -> bool:
     return match.type == pkt.icmp_type and (match.code is None or match.code == pkt.icmp_code)
 
@@ -87,16 +121,23 @@ class RuleMatcher:
 
     def __init__(self, topology: Topology) -> None:
         self.topology = topology
-        self._selector_cache: dict[tuple[int, int], bool] = {}
-        self._family_cache: dict[int, tuple[frozenset[int], ...]] = {}
+        # Never keyed by a bare id(): ids are recycled once an object is collected, and callers
+        # such as the recommender check temporary rules, so a cache entry would then answer
+        # for a different rule. Selectors are keys themselves (they hash by canonical text);
+        # rules are cached by id for speed *with* the rule kept in the entry (a strong
+        # reference, so the id stays taken) and checked by identity.
+        self._selector_cache: dict[tuple[Selector, int], bool] = {}
+        self._family_cache: dict[int, tuple[CompiledRule, tuple[frozenset[int], ...]]] = {}
+        self._maybe_cache: dict[tuple[Selector, AddressSpace], bool] = {}
 
     def check(self, rule: CompiledRule, pkt: Packet, policy_namespace: str) -> Why | None:
         """None if `rule` matches `pkt`, else the first criterion that failed."""
         if rule.ip_version is not None and rule.ip_version != pkt.ip_version:
             return Why.IP_VERSION
-        families = self._family_cache.get(id(rule))
-        if families is None:
-            families = self._family_cache[id(rule)] = _rule_families(rule)
+        cached = self._family_cache.get(id(rule))
+        if cached is None or cached[0] is not rule:
+            cached = self._family_cache[id(rule)] = (rule, _rule_families(rule))
+        families = cached[1]
         # felix does not render a rule for a family none of its CIDR fields mention (§3.5.1).
         if any(pkt.ip_version not in f for f in families):
             return Why.FAMILY
@@ -132,18 +173,28 @@ class RuleMatcher:
         (w_nets, w_not_nets, w_sel, w_not_sel, w_svc, w_ports, w_not_ports, w_ip, w_port,
          w_domains) = _SIDE_WHY[side]
         if ent.nets is not None or ent.not_nets is not None:
-            if peer.ip is None:
-                return w_ip
-            if ent.nets is not None and not any(peer.ip in n for n in ent.nets
-                                                if n.version == peer.ip.version):
-                return w_nets
-            if ent.not_nets is not None and any(peer.ip in n for n in ent.not_nets
-                                                if n.version == peer.ip.version):
-                return w_not_nets
+            ip = peer.ip
+            if ip is None:
+                why = _nets_in_space(ent, peer.space, w_nets, w_not_nets)
+                if why is not None:
+                    return w_ip if why is _MAYBE else why
+            else:
+                if ent.nets is not None and not any(ip in n for n in ent.nets
+                                                    if n.version == ip.version):
+                    return w_nets
+                if ent.not_nets is not None and any(ip in n for n in ent.not_nets
+                                                    if n.version == ip.version):
+                    return w_not_nets
+        unknown = peer.ip is None and peer.space is not None
         if ent.selector is not None and not self.peer_matches(ent.selector, peer):
+            if unknown and self.may_match(ent.selector, peer):
+                return _SELECTOR_UNKNOWN[side][0]
             return w_sel
-        if ent.not_selector is not None and self.peer_matches(ent.not_selector, peer):
-            return w_not_sel
+        if ent.not_selector is not None:
+            if self.peer_matches(ent.not_selector, peer):
+                return w_not_sel
+            if unknown and self.may_match(ent.not_selector, peer):
+                return _SELECTOR_UNKNOWN[side][1]
         if ent.service is not None and not self._service_holds(ent, peer, port, pkt, side,
                                                                policy_namespace):
             return w_ip if peer.ip is None else w_svc
@@ -161,10 +212,22 @@ class RuleMatcher:
 
     def peer_matches(self, selector: Selector, peer: Peer) -> bool:
         """Whether the peer's address belongs to some endpoint or network set matching selector."""
-        key = (id(selector), peer.ident)
+        key = (selector, peer.ident)
         found = self._selector_cache.get(key)
         if found is None:
             found = self._selector_cache[key] = any(selector.matches(o.labels) for o in peer.owners)
+        return found
+
+    def may_match(self, selector: Selector, peer: Peer) -> bool:
+        """For an address the record does not carry: whether a network set or host endpoint that
+        may own it matches `selector` (then the selector's outcome is unknown)."""
+        if peer.space is None:
+            return False
+        key = (selector, peer.space)
+        found = self._maybe_cache.get(key)
+        if found is None:
+            found = self._maybe_cache[key] = any(
+                selector.matches(o.labels) for o in self.topology.possible_owners(peer.space))
         return found
 
     def _service_holds(self, ent: EntityMatch, peer: Peer, port: int | None, pkt: Packet,

@@ -58,25 +58,22 @@ class SelectorIndex:
     """Every distinct rule selector (by canonical text); a peer maps to a bitmask of matches."""
 
     def __init__(self, rules: Iterable[CompiledRule]) -> None:
-        self.ids: dict[int, int] = {}  # id(Selector) -> bit
-        by_text: dict[str, int] = {}
+        # Selector -> bit. Selectors hash and compare by canonical text, so equal selectors
+        # share a bit; keying by the object (not id()) also keeps it alive.
+        self.ids: dict[Selector, int] = {}
         self._selectors: list[Selector] = []
         for rule in rules:
             for side in (rule.source, rule.destination):
                 for sel in (side.selector, side.not_selector):
-                    if sel is None or id(sel) in self.ids:
-                        continue
-                    text = str(sel)
-                    if text not in by_text:
-                        by_text[text] = len(self._selectors)
+                    if sel is not None and sel not in self.ids:
+                        self.ids[sel] = len(self._selectors)
                         self._selectors.append(sel)
-                    self.ids[id(sel)] = by_text[text]
         self._bits: dict[int, int] = {}
 
     def mask(self, selectors: Iterable[Selector]) -> int:
         bits = 0
         for sel in selectors:
-            bits |= 1 << self.ids[id(sel)]
+            bits |= 1 << self.ids[sel]
         return bits
 
     def bits(self, peer: Peer, matcher: RuleMatcher) -> int:
@@ -112,12 +109,12 @@ def key_facts(rules: list[CompiledRule], direction: Direction, index: NetsIndex,
     ingress = direction is Direction.INGRESS
     peer_sides = [r.source if ingress else r.destination for r in rules]
     local_sides = [r.destination if ingress else r.source for r in rules]
-    found: dict[int, Selector] = {}
+    found: set[Selector] = set()
     for side in peer_sides:
         for sel in (side.selector, side.not_selector):
             if sel is not None:
-                found.setdefault(id(sel), sel)
-    return KeyFacts(selectors.mask(found.values()), index.mask(peer_sides),
+                found.add(sel)
+    return KeyFacts(selectors.mask(found), index.mask(peer_sides),
                     any(_has_named_ports(s) for s in peer_sides),
                     any(s.service is not None for s in peer_sides), index.mask(local_sides),
                     any(s.service is not None for s in local_sides))
@@ -146,5 +143,6 @@ class SideKeys:
             peer_part = (selected, self._nets(peer, facts.peer_nets),
                          peer.ident if facts.peer_named_ports else 0)
         local_part = local.ip if facts.local_exact else self._nets(local, facts.local_nets)
-        return (chain_id, local.ident, local_part, peer_part, pkt.protocol, pkt.dst_port,
-                pkt.src_port, pkt.ip_version, pkt.icmp_type, pkt.icmp_code)
+        # `space`: an unknown address's pvt/pub hint decides nets and may make selectors uncertain.
+        return (chain_id, local.ident, local_part, peer_part, peer.space, pkt.protocol,
+                pkt.dst_port, pkt.src_port, pkt.ip_version, pkt.icmp_type, pkt.icmp_code)

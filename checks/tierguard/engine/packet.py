@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 from dataclasses import dataclass
 
 from tierguard.inventory.model import Endpoint, EndpointKind, IPAddress
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # calico-semantics §1.1 (rule protocols) and §6.2 (flow-log `proto` names).
 _PROTOCOL_NUMBERS: dict[str, int] = {
@@ -47,6 +50,62 @@ def parse_ip(text: str) -> IPAddress | None:
         return None
 
 
+class AddressSpace(enum.Enum):
+    """Where an address the flow record aggregated away may lie (calico-semantics §6.2: a `net`
+    peer's `name_aggr` is `pvt` for RFC 1918 addresses and `pub` for every other address)."""
+
+    PRIVATE = "pvt"
+    PUBLIC = "pub"
+    ANY = "any"  # no `pvt`/`pub` hint
+
+    @classmethod
+    def from_name_aggr(cls, name_aggr: str) -> AddressSpace:
+        return {"pvt": cls.PRIVATE, "pub": cls.PUBLIC}.get(name_aggr, cls.ANY)
+
+    def describe(self) -> str:
+        if self is AddressSpace.PRIVATE:
+            return "a private (pvt) address the record does not carry"
+        if self is AddressSpace.PUBLIC:
+            return "a public (pub) address the record does not carry"
+        return "an address the record does not carry"
+
+    def overlap(self, nets: tuple[IPNetwork, ...]) -> Overlap:
+        """Whether addresses of this space may (SOME) or must (ALL) lie in one of `nets`."""
+        v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]
+        if self is AddressSpace.PRIVATE:
+            if all(any(p.subnet_of(n) for n in v4) for p in PRIVATE_NETS):
+                return Overlap.ALL
+            return Overlap.SOME if any(p.overlaps(n) for p in PRIVATE_NETS for n in v4) \
+                else Overlap.NONE
+        if self is AddressSpace.PUBLIC:  # never ALL: a public address may be IPv4 or IPv6
+            if len(v4) == len(nets) and all(any(n.subnet_of(p) for p in PRIVATE_NETS)
+                                            for n in v4):
+                return Overlap.NONE
+            return Overlap.SOME
+        return Overlap.SOME if nets else Overlap.NONE
+
+
+class Overlap(enum.Enum):
+    NONE = "none"
+    SOME = "some"
+    ALL = "all"
+
+
+# RFC 1918: what Calico Enterprise aggregates as `pvt` (calico-semantics §6.2).
+PRIVATE_NETS: tuple[ipaddress.IPv4Network, ...] = tuple(
+    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def in_space(ip: IPAddress, space: AddressSpace) -> bool:
+    """Whether a known address belongs to the space."""
+    private = ip.version == 4 and any(ip in n for n in PRIVATE_NETS)
+    if space is AddressSpace.PRIVATE:
+        return private
+    if space is AddressSpace.PUBLIC:
+        return not private
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class Peer:
     """One end of a connection.
@@ -64,12 +123,15 @@ class Peer:
     addr: int = 0  # interned address id (0: no address): a cheap cache key for `ip`
     node: str = ""  # the node this address belongs to, when it is a node address
     is_enforcing: bool = False  # `endpoint` is a pod or host endpoint (it enforces policy)
+    # For an address the record does not carry (a `net` peer aggregated away): where it may lie.
+    space: AddressSpace | None = None
 
     @classmethod
     def create(cls, ip: IPAddress | None, endpoint: Endpoint | None, owners: tuple[Endpoint, ...],
-               ident: int, addr: int = 0, node: str = "") -> Peer:
+               ident: int, addr: int = 0, node: str = "",
+               space: AddressSpace | None = None) -> Peer:
         enforcing = endpoint is not None and endpoint.kind in ENFORCING_KINDS
-        return cls(ip, endpoint, owners, ident, addr, node, enforcing)
+        return cls(ip, endpoint, owners, ident, addr, node, enforcing, space)
 
     def describe(self) -> str:
         """Human name: ns/pod, host endpoint name, or the IP."""
@@ -80,6 +142,8 @@ class Peer:
         if self.ip is not None:
             sets = [o.name for o in self.owners]
             return f"{self.ip}" + (f" (in network set {', '.join(sets)})" if sets else "")
+        if self.space is not None:
+            return self.space.describe()
         return "unknown peer"
 
 

@@ -8,9 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tierguard.engine.packet import Packet, Peer, parse_ip, protocol_number
+from tierguard.engine.packet import AddressSpace, Packet, Peer, parse_ip, protocol_number
 from tierguard.engine.topology import Topology
-from tierguard.inventory.model import Endpoint
+from tierguard.inventory.labels import (
+    NAMESPACE_LABEL,
+    NAMESPACE_PREFIX,
+    ORCHESTRATOR_LABEL,
+    SERVICE_ACCOUNT_LABEL,
+    SERVICE_ACCOUNT_PREFIX,
+    namespace_profile_labels,
+    pod_own_labels,
+    pod_profiles,
+    service_account_profile_labels,
+)
+from tierguard.inventory.model import Endpoint, EndpointKind
+from tierguard.selector.labelset import LabelSet
 
 _ICMP = (1, 58)
 
@@ -22,6 +34,7 @@ class Resolved:
     peer: Peer | None
     error: str = ""
     note: str = ""
+    resolution: str = ""  # "labels": rebuilt from the record's labels (not in the inventory)
 
 
 def _from_endpoints(topology: Topology, found: tuple[Endpoint, ...], what: str) -> Resolved:
@@ -87,8 +100,9 @@ def resolve_flow_peer(topology: Topology, kind: str, namespace: str, name: str, 
             return Resolved(None, f"network set {_label(namespace, name or name_aggr)} is not "
                                   "in the inventory")
         return Resolved(topology.peer_without_ip((found,)))
-    return Resolved(topology.peer_without_ip(), note=f"{name_aggr or 'network'} peer without an "
-                                                     "IP: nets rules cannot be decided")
+    # The address was aggregated away: rules on it are decided only where every address of its
+    # `pvt`/`pub` space gives the same answer; the others make the result uncertain (match.py).
+    return Resolved(topology.peer_without_ip(space=AddressSpace.from_name_aggr(name_aggr)))
 
 
 def _by_name(topology: Topology, kind: str, namespace: str, name: str,
@@ -109,6 +123,96 @@ def _by_name(topology: Topology, kind: str, namespace: str, name: str,
 
 def _label(namespace: str, name: str) -> str:
     return f"{namespace}/{name}" if namespace else name
+
+
+# Labels that differ between generations of one controller (ReplicaSet, Job run, revision):
+# ignored when comparing a vanished pod's recorded labels with its current siblings.
+GENERATION_LABELS = frozenset({
+    "pod-template-hash", "controller-revision-hash", "pod-template-generation", "controller-uid",
+    "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name",
+    "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
+})
+
+
+def controller_prefix(name: str) -> str:
+    """The controller part of a pod or `name_aggr`: `orders-6f9c8d7b5-*` / `orders-6f9c8d7b5-x2k4q`
+    -> `orders`, `ledger-backup-29916120-*` -> `ledger-backup` (drops the pod-template-hash or
+    Job run suffix and the pod suffix)."""
+    parts = name.removesuffix("*").rstrip("-").split("-")
+    cut = 1 if name.endswith("*") else 2
+    return "-".join(parts[:-cut]) if len(parts) > cut else ""
+
+
+def _siblings(topology: Topology, namespace: str, name: str,
+              recorded: dict[str, str]) -> tuple[Endpoint, ...]:
+    """Current pods of the same controller whose labels contain the recorded ones (generation
+    labels such as pod-template-hash aside), by name."""
+    prefix = controller_prefix(name)
+    if not prefix:
+        return ()
+    wanted = [(k, v) for k, v in recorded.items() if k not in GENERATION_LABELS]
+    found = [ep for ep in topology.endpoints if ep.kind is EndpointKind.WORKLOAD
+             and ep.namespace == namespace
+             and controller_prefix(ep.workload or ep.name) == prefix
+             and all(ep.labels.get(k) == v for k, v in wanted)]
+    return tuple(sorted(found, key=lambda e: e.name))
+
+
+def _inherited(topology: Topology, namespace: str, prefix: str,
+               account: str = "") -> dict[str, str] | None:
+    """`pcns.*` (or `pcsa.*` of `account`) labels as a current pod of the namespace carries them."""
+    for ep in topology.endpoints:
+        if ep.kind is EndpointKind.WORKLOAD and ep.namespace == namespace and (
+                not account or ep.service_account == account):
+            return {k: v for k, v in ep.labels.items() if k.startswith(prefix)}
+    return None
+
+
+def resolve_by_labels(topology: Topology, namespace: str, name: str,
+                      labels: tuple[str, ...]) -> Resolved:
+    """A pod that is gone from the inventory (older ReplicaSet, finished Job run), rebuilt from
+    the labels its flow record carries (its own labels, intersected; calico-semantics §6.2).
+
+    Effective labels follow §1.8: the recorded own labels plus `projectcalico.org/namespace`
+    and `orchestrator`, `pcns.*` from the namespace (taken from a current pod of the
+    namespace), and `pcsa.*` when the service account is known: recorded in the labels
+    (`projectcalico.org/serviceaccount`), else that of a current pod of the same controller
+    whose labels contain the recorded ones, which also lends its container ports.
+    """
+    pairs = dict(text.partition("=")[::2] for text in labels if "=" in text)
+    namespace_labels = _inherited(topology, namespace, NAMESPACE_PREFIX)
+    if not pairs or namespace_labels is None:
+        why = "it carries no labels" if not pairs else \
+            f"namespace {namespace} has no pod in the inventory, so its labels are unknown"
+        return Resolved(None, f"pod {_label(namespace, name)} is not in the inventory and cannot "
+                              f"be rebuilt from the record: {why}")
+    siblings = _siblings(topology, namespace, name, pairs)
+    account = pairs.get(SERVICE_ACCOUNT_LABEL, "")
+    if account:
+        account_note = f"service account {account} (recorded)"
+    elif siblings and siblings[0].service_account:
+        account = siblings[0].service_account
+        account_note = f"service account {account} of {siblings[0].name}"
+    else:
+        account_note = "service account unknown (namespace profile only)"
+    own = pod_own_labels({k: v for k, v in pairs.items()
+                          if k not in (NAMESPACE_LABEL, ORCHESTRATOR_LABEL)}, namespace, account)
+    parents = [namespace_labels or namespace_profile_labels(namespace, {})]
+    if account:
+        parents.append(_inherited(topology, namespace, SERVICE_ACCOUNT_PREFIX, account)
+                       or service_account_profile_labels(account, {}))
+    effective = dict(own)
+    for parent in parents:
+        for key, value in parent.items():
+            effective.setdefault(key, value)
+    ports = siblings[0].ports if siblings else ()
+    endpoint = topology.synthetic_endpoint(Endpoint(
+        EndpointKind.WORKLOAD, name, namespace, LabelSet(effective), ports=ports,
+        profiles=pod_profiles(namespace, account), service_account=account, workload=name))
+    port_note = f"container ports of {siblings[0].name}" if siblings else "no container ports"
+    return Resolved(topology.peer_for_endpoint(endpoint), resolution="labels",
+                    note=f"resolved by labels: {_label(namespace, name)} not in inventory "
+                         f"(recorded labels, {account_note}, {port_note})")
 
 
 def make_packet(src: Peer, dst: Peer, protocol: str | int, dst_port: int | None,
@@ -133,6 +237,7 @@ class Resolver:
         self._specs: dict[str, Resolved] = {}
         self._ends: dict[tuple[str, str, str, str, str | None], tuple[Resolved, str]] = {}
         self._protocols: dict[str | int, int] = {}
+        self._labelled: dict[tuple[str, str, tuple[str, ...]], Resolved] = {}
 
     def flow_peer(self, kind: str, namespace: str, name: str, name_aggr: str,
                   ip_text: str | None) -> Resolved:
@@ -144,6 +249,20 @@ class Resolver:
             found = self._flow[key] = resolve_flow_peer(self.topology, kind, namespace, name,
                                                         name_aggr, ip_text)
         return found
+
+    def flow_peer_labelled(self, kind: str, namespace: str, name: str, name_aggr: str,
+                           ip_text: str | None, labels: tuple[str, ...]) -> Resolved:
+        """`flow_peer`, falling back to the record's labels for a pod gone from the inventory."""
+        found = self.flow_peer(kind, namespace, name, name_aggr, ip_text)
+        if found.peer is not None or kind != "wep" or not labels or not (name or name_aggr):
+            return found
+        key = (namespace, name or name_aggr, labels)
+        rebuilt = self._labelled.get(key)
+        if rebuilt is None:
+            rebuilt = self._labelled[key] = resolve_by_labels(self.topology, namespace,
+                                                              name or name_aggr, labels)
+        return rebuilt if rebuilt.peer is not None else Resolved(
+            None, f"{found.error}; {rebuilt.error}")
 
     def flow_end(self, end: tuple[str, str, str, str, str | None],
                  label: Callable[[str, str, str, str, str | None], str]) -> tuple[Resolved, str]:

@@ -25,7 +25,8 @@ from tierguard.engine.trace import (
     hit_name,
     name_part,
 )
-from tierguard.flows.model import FlowRecord
+from tierguard.flows import codes as flow_codes
+from tierguard.flows.model import Action, EndpointType, FlowError, FlowRecord, Reporter
 from tierguard.flows.model import Peer as FlowPeer
 from tierguard.loader.nodes import LMap, LScalar, LSeq
 from tierguard.loader.yaml_source import load_yaml_text
@@ -59,6 +60,7 @@ class Query:
     notes: tuple[str, ...] = ()
     recorded: tuple[tuple[str, str], ...] = ()  # from a flow log: reporter, action
     malformed: bool = False  # the input line itself could not be read (ENG602)
+    resolution: str = ""  # "labels": a peer was rebuilt from the record's labels (not inventory)
 
 
 def _malformed(file: str, line: int, message: str) -> Diagnostic:
@@ -147,13 +149,16 @@ def _query(file: str, line: int, source: str, dest: str, src: Resolved, dst: Res
            make: Callable[[Peer, Peer], Packet], recorded: tuple[tuple[str, str], ...] = ()) -> Query:
     notes = tuple(n for n in (src.note, dst.note) if n)
     errors = [e for e in (src.error, dst.error) if e]
+    resolution = "labels" if "labels" in (src.resolution, dst.resolution) else ""
     if errors or src.peer is None or dst.peer is None:
-        return Query(file, line, source, dest, None, "; ".join(errors), notes, recorded)
+        return Query(file, line, source, dest, None, "; ".join(errors), notes, recorded,
+                     resolution=resolution)
     try:
         packet = make(src.peer, dst.peer)
     except ValueError as error:
-        return Query(file, line, source, dest, None, str(error), notes, recorded)
-    return Query(file, line, source, dest, packet, "", notes, recorded)
+        return Query(file, line, source, dest, None, str(error), notes, recorded,
+                     resolution=resolution)
+    return Query(file, line, source, dest, packet, "", notes, recorded, resolution=resolution)
 
 
 def query_from_probe(resolver: Resolver, probe: Probe) -> Query:
@@ -165,103 +170,46 @@ def query_from_probe(resolver: Resolver, probe: Probe) -> Query:
 def query_from_flow(resolver: Resolver, record: FlowRecord) -> Query:
     """A flow-log record: IPs first, else namespace + name / name_aggr (calico-semantics §9.3)."""
     src, dst = record.source, record.dest
-    resolved = [resolver.flow_peer(p.type.value, p.namespace, p.name, p.name_aggr, p.ip)
-                for p in (src, dst)]
+    resolved = [_flow_peer(resolver, p) for p in (src, dst)]
     number = record.protocol.number
     if number is None:
         return Query(record.file, record.line, _peer_label(src), _peer_label(dst), None,
                      f"protocol {record.protocol.name!r} has no number")
-    recorded = (("reporter", record.reporter.value), ("action", record.action.value))
+    recorded = tuple((key, value.value) for key, value in (("reporter", record.reporter),
+                                                          ("action", record.action))
+                     if value is not Reporter.UNKNOWN and value is not Action.UNKNOWN)
     return _query(record.file, record.line, _peer_label(src), _peer_label(dst), resolved[0],
                   resolved[1], lambda s, d: make_packet(s, d, number, record.dest_port,
                                                         src.port), recorded)
 
 
-_CALICO_TYPES = frozenset({"wep", "hep", "ns", "net"})
+def _flow_peer(resolver: Resolver, peer: FlowPeer) -> Resolved:
+    if peer.type is EndpointType.UNKNOWN:
+        # An IP-only peer (VPC/EKS agent record, or a store export) that workload resolution
+        # could not place: simulating it as an external address would invent a verdict.
+        return Resolved(None, f"{peer.ip or 'peer'} is an IP-only peer that workload "
+                              "resolution could not place (type unknown)")
+    return resolver.flow_peer_labelled(peer.type.value, peer.namespace, peer.name,
+                                       peer.name_aggr, peer.ip, peer.labels)
 
 
-class _BadRecord(ValueError):
-    """A flow-log line whose fields have the wrong type."""
+def query_from_flow_error(error: FlowError) -> Query:
+    """A record `read_flows` could not read (an ERROR FlowError): reported in input order."""
+    message = error.message
+    if error.code in _FIELD_CODES:
+        message = f"bad flow-log record: {message}"
+    elif error.code == flow_codes.MALFORMED_LINE and message.startswith("expected a JSON object"):
+        message = "a flow-log line must be a JSON object"
+    return Query(error.file, error.line, "", "", None, message, malformed=True)
 
 
-def _opt_port(doc: dict[str, object], key: str) -> int | None:
-    value = doc.get(key)
-    if value is None:
-        return None
-    if isinstance(value, str) and value.isdigit():  # some exporters quote numbers
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-        raise _BadRecord(f"{key} {value!r} is not a port number")
-    return value
-
-
-_END_KEYS = tuple(tuple(f"{side}_{field}" for field in ("type", "namespace", "name", "name_aggr",
-                                                           "ip"))
-                  for side in ("source", "dest"))
-
-
-def _field(doc: dict[str, object], key: str) -> str:
-    value = doc.get(key)
-    if value is None or value == "-":
-        return ""
-    if type(value) is not str:
-        raise _BadRecord(f"{key} is {type(value).__name__}, expected a string")
-    return value
-
-
-def _end(doc: dict[str, object], keys: tuple[str, ...]) -> tuple[str, str, str, str, str | None]:
-    kind = _field(doc, keys[0]) or "net"
-    if kind not in _CALICO_TYPES:
-        raise _BadRecord(f"{keys[0]} {kind!r} is not wep, hep, ns or net")
-    return (kind, _field(doc, keys[1]), _field(doc, keys[2]), _field(doc, keys[3]),
-            _field(doc, keys[4]) or None)
-
-
-def calico_line_query(resolver: Resolver, doc: object, file: str, line: int) -> Query:
-    """One Calico Enterprise flow-log object (felix line or Elasticsearch `_source`) -> Query.
-
-    The fast path of `simulate` for the one format conformance suites and large logs use;
-    it reads only the fields the simulation needs (flow-formats.md (a)).
-    """
-    if not isinstance(doc, dict):
-        return Query(file, line, "", "", None, "a flow-log line must be a JSON object",
-                     malformed=True)
-    if "_source" in doc and isinstance(doc["_source"], dict):
-        doc = doc["_source"]
-    try:
-        src_end, dst_end = _end(doc, _END_KEYS[0]), _end(doc, _END_KEYS[1])
-        proto = doc.get("proto")
-        if not isinstance(proto, (str, int)) or isinstance(proto, bool):
-            raise _BadRecord(f"proto {proto!r} is not a protocol name or number")
-        number = resolver.protocol(proto)
-        dst_port, src_port = _opt_port(doc, "dest_port"), _opt_port(doc, "source_port")
-        recorded = tuple((k, v) for k in ("reporter", "action")
-                         if isinstance(v := doc.get(k), str))
-    except (_BadRecord, ValueError) as error:
-        return Query(file, line, "", "", None, f"bad flow-log record: {error}", malformed=True)
-    src, src_label = resolver.flow_end(src_end, _end_label)
-    dst, dst_label = resolver.flow_end(dst_end, _end_label)
-    if src.peer is None or dst.peer is None:
-        return _query(file, line, src_label, dst_label, src, dst, _no_packet, recorded)
-    notes = tuple(n for n in (src.note, dst.note) if n)
-    packet = make_packet(src.peer, dst.peer, number, dst_port, src_port)
-    return Query(file, line, src_label, dst_label, packet, "", notes, recorded)
-
-
-def _no_packet(src: Peer, dst: Peer) -> Packet:
-    raise ValueError("unresolved")
-
-
-def _end_label(kind: str, namespace: str, name: str, name_aggr: str, ip: str | None) -> str:
-    base = name or name_aggr
-    base = f"{namespace}/{base}" if namespace and base else base
-    return f"{base} ({ip})" if base and ip else (base or ip or kind)
+_FIELD_CODES = frozenset({flow_codes.BAD_FIELD, flow_codes.UNKNOWN_ENUM, flow_codes.INVALID_IP})
 
 
 def _peer_label(peer: FlowPeer) -> str:
     ns, name, ip = peer.namespace, peer.name or peer.name_aggr, peer.ip
-    base = f"{ns}/{name}" if ns and name else (name or "")
-    return f"{base} ({ip})" if base and ip else (base or ip or "-")
+    base = f"{ns}/{name}" if ns and name else name
+    return f"{base} ({ip})" if base and ip else (base or ip or peer.type.value)
 
 
 _NO_SIDE: tuple[list[str] | None, list[dict[str, object]] | None, tuple[str, ...]] = (
@@ -322,12 +270,17 @@ class ResultRenderer:
             out["port"] = query.packet.dst_port
         if query.recorded:
             out["recorded"] = dict(query.recorded)
+        if query.resolution:
+            out["resolution"] = query.resolution
         error = query.error or (result.error if result is not None else "") or ""
         if error or result is None or result.enforced is None or result.pending is None:
             out.update(verdict=None, pending_verdict=None, enforced_policies=None,
                        pending_policies=None, error=error or "not evaluated")
             return out
         out.update(self._verdict_part(result))
+        if result.doubts:
+            out["uncertain"] = True
+            out["notes"] = sorted({*result.doubts, *out.get("notes", [])})  # type: ignore[misc]
         notes = list(query.notes) + list(result.notes)
         if notes:
             out["notes"] = notes + list(out.get("notes", []))  # type: ignore[call-overload]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from tierguard.engine.packet import ENFORCING_KINDS, Peer
+from tierguard.engine.packet import ENFORCING_KINDS, AddressSpace, Overlap, Peer, in_space
 from tierguard.inventory.model import (
     Endpoint,
     EndpointKind,
@@ -47,16 +47,22 @@ class Topology:
         self._classes = _Interner()
         self._idents = _Interner()
         self._addresses = _Interner()
-        self._class_of: dict[int, int] = {}
+        # Keyed by id() for speed, with the endpoint kept alongside: a strong reference, so an id
+        # can never be reused by another endpoint while its entry exists (ids of collected
+        # objects are recycled).
+        self._class_of: dict[int, tuple[Endpoint, int]] = {}
         self._by_ip: dict[IPAddress, list[Endpoint]] = {}
         self._sets: list[Endpoint] = []
         self._by_name: dict[tuple[str, str], Endpoint] = {}
         self._node_of_ip: dict[IPAddress, str] = {}
         self._peers: dict[IPAddress, Peer] = {}
-        self._endpoint_peers: dict[int, Peer] = {}
+        self._endpoint_peers: dict[int, Peer] = {}  # Peer.endpoint keeps the endpoint alive
+        self._possible: dict[AddressSpace, tuple[Endpoint, ...]] = {}
+        self._synthetic: dict[tuple[object, ...], Endpoint] = {}
+        self._node_addresses: dict[str, tuple[IPAddress, ...]] = {}
         self._aggregates: dict[tuple[str, str], list[Endpoint]] = {}
         for ep in self.endpoints:
-            self._class_of[id(ep)] = self._classes.intern(_class_key(ep))
+            self._class_of[id(ep)] = (ep, self._classes.intern(_class_key(ep)))
             if ep.kind in _SET_KINDS:
                 self._sets.append(ep)
             else:
@@ -66,15 +72,16 @@ class Topology:
             for ip in ep.ips:
                 self._by_ip.setdefault(ip, []).append(ep)
         for node in self.nodes:
+            self._node_addresses[node.name] = tuple(node.addresses)
             for address in node.addresses:
                 self._node_of_ip.setdefault(address, node.name)
 
     def class_of(self, ep: Endpoint) -> int:
         """The label class id of an endpoint (same labels, namespace, ports, profiles => same id)."""
         found = self._class_of.get(id(ep))
-        if found is None:  # an endpoint built outside this topology
-            found = self._class_of[id(ep)] = self._classes.intern(_class_key(ep))
-        return found
+        if found is None or found[0] is not ep:  # an endpoint built outside this topology
+            found = self._class_of[id(ep)] = (ep, self._classes.intern(_class_key(ep)))
+        return found[1]
 
     def owners_of(self, ip: IPAddress) -> tuple[Endpoint, ...]:
         """Endpoints with this IP, then network sets whose CIDRs contain it (§3.5 IP-set semantics)."""
@@ -99,7 +106,7 @@ class Topology:
             if peer.endpoint is ep:
                 return peer
         found = self._endpoint_peers.get(id(ep))
-        if found is None:
+        if found is None or found.endpoint is not ep:
             ip = ep.ips[0] if ep.ips else None
             owners = (ep,) + (tuple(o for o in self.owners_of(ip) if o is not ep) if ip else ())
             found = self._endpoint_peers[id(ep)] = Peer.create(
@@ -107,12 +114,42 @@ class Topology:
                 self._node_of_ip.get(ip, "") if ip is not None else "")
         return found
 
-    def peer_without_ip(self, owners: tuple[Endpoint, ...] = ()) -> Peer:
-        """A peer known only by name (aggregated flow record), or an unknown external address."""
+    def peer_without_ip(self, owners: tuple[Endpoint, ...] = (),
+                        space: AddressSpace | None = None) -> Peer:
+        """A peer known only by name (aggregated flow record), or an external address the record
+        does not carry (`space`: where that address may lie)."""
         enforcing = next((o for o in owners if o.kind in ENFORCING_KINDS), None)
         if enforcing is not None and len(owners) == 1:
             return self.peer_for_endpoint(enforcing)
-        return Peer.create(None, enforcing, owners, self._ident(owners))
+        return Peer.create(None, enforcing, owners, self._ident(owners), space=space)
+
+    def possible_owners(self, space: AddressSpace) -> tuple[Endpoint, ...]:
+        """Network sets and host endpoints that may own an unknown address of `space`.
+
+        A selector can match such an address only through one of them (§3.6, §9.3); a `net`
+        record says felix found none at recording time, but the inventory may have changed.
+        """
+        found = self._possible.get(space)
+        if found is None:
+            sets = [s for s in self._sets
+                    if space.overlap(tuple(s.nets)) is not Overlap.NONE]
+            hosts = [e for e in self.endpoints if e.kind is EndpointKind.HOST
+                     and any(in_space(ip, space) for ip in e.ips)]
+            found = self._possible[space] = tuple(sets + hosts)
+        return found
+
+    def synthetic_endpoint(self, endpoint: Endpoint) -> Endpoint:
+        """Keep an endpoint rebuilt outside the inventory (a pod gone from it) for this run: equal
+        rebuilds share one object, so they share caches and a stable identity."""
+        key = (endpoint.namespace, endpoint.name, _class_key(endpoint))
+        found = self._synthetic.get(key)
+        if found is None:
+            found = self._synthetic[key] = endpoint
+        return found
+
+    def node_addresses(self, name: str) -> tuple[IPAddress, ...]:
+        """The inventory's addresses of node `name` (empty when unknown)."""
+        return self._node_addresses.get(name, ())
 
     def _addr(self, ip: IPAddress | None) -> int:
         return 0 if ip is None else self._addresses.intern(ip)

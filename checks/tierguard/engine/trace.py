@@ -180,9 +180,13 @@ class FlowResult:
     replace: ModeResult | None = None
     notes: tuple[str, ...] = ()
     error: str | None = None
+    # Reasons the verdict may differ that no single rule explains (e.g. the source address was
+    # aggregated away and may be the destination's own node, §3.6): they make it uncertain.
+    doubts: tuple[str, ...] = ()
 
     @property
     def uncertain(self) -> bool:
-        return any(side is not None and side.uncertain
-                   for mode in (self.enforced, self.pending, self.replace) if mode is not None
-                   for side in (mode.src, mode.dst))
+        return bool(self.doubts) or any(
+            side is not None and side.uncertain
+            for mode in (self.enforced, self.pending, self.replace) if mode is not None
+            for side in (mode.src, mode.dst))

@@ -54,7 +54,10 @@ def _by_keys(obj: dict[str, object]) -> SourceFormat | None:
         return SourceFormat.EKS_AGENT
     source = obj.get("_source")
     doc = source if isinstance(source, dict) else obj
-    if "source_name_aggr" in doc or "dest_name_aggr" in doc or "num_flows" in doc:
+    # Endpoint types: only Enterprise records carry them (hand-written simulate inputs may
+    # have little else).
+    if ("source_name_aggr" in doc or "dest_name_aggr" in doc or "num_flows" in doc
+            or "source_type" in doc or "dest_type" in doc):
         return SourceFormat.CALICO_ENTERPRISE
     if "protocol" in doc and "source_name" in doc:
         return SourceFormat.WHISKER

@@ -35,6 +35,8 @@ class Reporter(enum.Enum):
 class Action(enum.Enum):
     ALLOW = "allow"
     DENY = "deny"
+    # Not reported: only hand-written simulation inputs read with `ReadOptions(partial=True)`.
+    UNKNOWN = "unknown"
 
 
 class HitAction(enum.Enum):

@@ -30,6 +30,11 @@ class FlowInput:
 
     path: Path
     label: str
+    # A slice of a plain (not gzip) file: bytes [start, end) starting at line `first_line`,
+    # both at line starts, so that parallel workers can share one file.
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
 
     @property
     def spooled(self) -> bool:
@@ -136,6 +141,38 @@ def iter_lines(source: FlowInput) -> Iterator[tuple[int, str] | FlowError]:
                 if text.strip():
                     yield number, text
     except (EOFError, zlib.error, OSError) as exc:
+        yield _truncated(source.label, number + 1, exc)
+
+
+def iter_raw_lines(source: FlowInput) -> Iterator[tuple[int, bytes] | FlowError]:
+    """Yield (line number, raw bytes) for every line, blank or not, undecoded (JSON readers
+    hand bytes straight to orjson); a truncated gzip ends with a FlowError."""
+    if source.start or source.end is not None:
+        yield from _slice_lines(source)
+        return
+    number = 0
+    try:
+        with open_binary(source.path) as stream:
+            for number, raw in enumerate(stream, start=1):
+                yield number, raw
+    except (EOFError, zlib.error, OSError) as exc:
+        yield _truncated(source.label, number + 1, exc)
+
+
+def _slice_lines(source: FlowInput) -> Iterator[tuple[int, bytes] | FlowError]:
+    number, left = source.first_line - 1, None if source.end is None else \
+        source.end - source.start
+    try:
+        with source.path.open("rb") as stream:
+            stream.seek(source.start)
+            for raw in stream:
+                if left is not None:
+                    if left <= 0:
+                        return
+                    left -= len(raw)
+                number += 1
+                yield number, raw
+    except OSError as exc:
         yield _truncated(source.label, number + 1, exc)
 
 

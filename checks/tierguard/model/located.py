@@ -66,20 +66,23 @@ def sequence(node: Node | None) -> tuple[Node, ...]:
 
 
 def text_of(node: Node | None) -> Text | None:
-    scalar = _scalar(node)
-    if scalar is None or not isinstance(scalar.value, str):
-        return None
-    return Text(scalar.value, scalar.span, scalar.style)
+    if not isinstance(node, LScalar) or not isinstance(node.value, str):
+        return None  # (a null value is not a str either)
+    return Text(node.value, node.span, node.style)
 
 
 def text(parent: LMap | None, key: str) -> Text | None:
-    return text_of(parent.get(key)) if parent is not None else None
+    if parent is None:
+        return None
+    node = parent.get(key)  # most optional fields are absent: skip the call below then
+    return None if node is None else text_of(node)
 
 
 def texts(parent: LMap | None, key: str) -> tuple[Text, ...]:
-    if parent is None:
+    node = parent.get(key) if parent is not None else None
+    if not isinstance(node, LSeq):
         return ()
-    found = (text_of(item) for item in sequence(parent.get(key)))
+    found = (text_of(item) for item in node.items)
     return tuple(item for item in found if item is not None)
 
 

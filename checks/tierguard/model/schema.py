@@ -85,6 +85,8 @@ def _describe(node: Node) -> str:
 
 
 def _scalar_ok(value: object, kind: ScalarType) -> bool:
+    if kind is ScalarType.STRING:  # the most common (a bool is not a str)
+        return isinstance(value, str)
     if kind is ScalarType.ANY:
         return True
     if kind is ScalarType.BOOLEAN:
@@ -136,17 +138,21 @@ class Checker:
         if not isinstance(node, LMap):
             self.emit(codes.WRONG_TYPE, f"{path}: expected a mapping, got {_describe(node)}", node.span, path)
             return
+        fields = spec.fields
         for key, value in node.entries:
             name = str(key.value)
+            sub = fields.get(name)
+            if (sub is not None and type(sub) is Scalar and type(value) is LScalar and not sub.enum
+                    and (value.value is None or _scalar_ok(value.value, sub.type))):
+                continue  # fast path for the common case: a well-typed scalar (what `check` accepts)
             child = f"{path}.{name}" if path else name
-            sub = spec.fields.get(name)
             if sub is None:
                 if not spec.open:
                     self.emit(codes.UNKNOWN_FIELD, f"{child}: unknown field {name!r}", key.span, child,
-                              _spelling_hint(name, spec.fields))
+                              _spelling_hint(name, fields))
                 continue
             self.check(value, sub, child)
-        for name in sorted(spec.required):
+        for name in sorted(spec.required) if spec.required else ():
             found = node.get(name)
             if found is None or (isinstance(found, LScalar) and found.value is None):
                 child = f"{path}.{name}" if path else name
@@ -156,8 +162,12 @@ class Checker:
         if not isinstance(node, LSeq):
             self.emit(codes.WRONG_TYPE, f"{path}: expected a list, got {_describe(node)}", node.span, path)
             return
+        item_spec = spec.item
+        simple = type(item_spec) is Scalar and not item_spec.enum
         for index, item in enumerate(node.items):
-            self.check(item, spec.item, f"{path}[{index}]")
+            if simple and type(item) is LScalar and (item.value is None or _scalar_ok(item.value, item_spec.type)):
+                continue  # a well-typed scalar item: nothing to report (as `check` would find)
+            self.check(item, item_spec, f"{path}[{index}]")
 
     def _str_map(self, node: Node, path: str) -> None:
         if not isinstance(node, LMap):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from tierguard.engine.ir import CalicoVersion, Edition
 from tierguard.loader.resources import ResourceDoc
 from tierguard.model import build as model_build
 from tierguard.model import gitops, rbac
+from tierguard.selector import SelectorCache
 
 Model = Union[model_build.Resource, gitops.GitOpsObject, rbac.Role, rbac.Binding]
 
@@ -23,6 +24,8 @@ class RuleContext:
     edition: Edition
     # Tiers that exist for this run: defined in the repository, plus the version's built-in tiers.
     known_tiers: frozenset[str]
+    # Parsed selectors, shared by every context of one run (policies repeat the same selectors).
+    selectors: SelectorCache = field(default_factory=SelectorCache, compare=False, repr=False)
 
 
 def builtin_tiers(version: CalicoVersion, edition: Edition) -> frozenset[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 
 from tierguard.catalog_types import CodeDoc
@@ -12,7 +11,8 @@ from tierguard.model.calico import NetworkSet
 from tierguard.model.k8s import K8sNetworkPolicy
 from tierguard.model.located import Text
 from tierguard.rules.context import RuleContext
-from tierguard.rules.shapes import calico_policy, finding, indexed, is_placeholder, rules_of, sides
+from tierguard.rules.shapes import (calico_policy, finding, indexed, is_placeholder, network_version, rules_of,
+                                    sides)
 
 ID = "CAL207"
 NAME = "invalid-cidr"
@@ -33,7 +33,7 @@ def _problem(value: str, *, prefix_required: bool) -> str | None:
     if prefix_required and "/" not in value:
         return "a CIDR needs a prefix length (e.g. /32)"
     try:
-        ipaddress.ip_network(value, strict=False)
+        network_version(value)
     except ValueError as error:
         return str(error)
     return None

@@ -8,7 +8,7 @@ from tierguard.catalog_types import CodeDoc
 from tierguard.diagnostics import Diagnostic, Severity
 from tierguard.rules.context import RuleContext
 from tierguard.rules.shapes import calico_policy, finding, is_placeholder, selector_fields
-from tierguard.selector import SelectorError, parse
+from tierguard.selector import SelectorError
 
 ID = "CAL212"
 NAME = "invalid-selector"
@@ -30,7 +30,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         if is_placeholder(text.value):
             continue
         try:
-            parse(text.value)
+            ctx.selectors.parse(text.value)
         except SelectorError as error:
             yield finding(ctx, ID, DEFAULT_SEVERITY,
                           f"{path}: invalid selector: {error.reason} at column {error.column + 1} of "

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 
 from tierguard.catalog_types import CodeDoc
 from tierguard.diagnostics import Diagnostic, Severity
 from tierguard.model.located import Text
 from tierguard.rules.context import RuleContext
-from tierguard.rules.shapes import calico_policy, finding, indexed, is_placeholder, rules_of, sides
+from tierguard.rules.shapes import (calico_policy, finding, indexed, is_placeholder, network_version, rules_of,
+                                    sides)
 
 ID = "CAL203"
 NAME = "mixed-ip-versions"
@@ -29,7 +29,7 @@ def _version(value: Text) -> int | None:
     if is_placeholder(value.value):
         return None
     try:
-        return ipaddress.ip_network(value.value, strict=False).version
+        return network_version(value.value)
     except ValueError:
         return None  # CAL207 reports it
 

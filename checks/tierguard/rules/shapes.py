@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterator
 
 from tierguard.diagnostics import Diagnostic, Severity, Span
@@ -32,6 +34,23 @@ def sides(rule: Rule) -> Iterator[EntityRule]:
 def is_placeholder(value: str) -> bool:
     """A Flux `${var}` not yet substituted (file mode): its real value is unknown, so not checked."""
     return "${" in value
+
+
+# A dotted IPv4 address (octets 0-255, no leading zeros) with an optional /0-/32 prefix: a form
+# `ipaddress.ip_network(value, strict=False)` always accepts as IPv4. Nearly every CIDR in a
+# policy repository has it, and matching it costs a fifth of `ip_network`.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_PLAIN_IPV4_NETWORK = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}(?:/(?:3[0-2]|[12]?[0-9]))?")
+
+
+def network_version(value: str) -> int:
+    """4 or 6 for a CIDR or bare IP as `ipaddress.ip_network(value, strict=False)` reads it.
+
+    Raises ValueError with ipaddress's message when it does not parse.
+    """
+    if value.isascii() and _PLAIN_IPV4_NETWORK.fullmatch(value):
+        return 4
+    return ipaddress.ip_network(value, strict=False).version
 
 
 def finding(ctx: RuleContext, code: str, severity: Severity, message: str, span: Span | None,

@@ -24,6 +24,7 @@ from tierguard.loader import paths
 from tierguard.loader.nodes import LMap, Node
 from tierguard.loader.resources import ResourceDoc
 from tierguard.validation import codes, typos
+from tierguard.validation.k8s_fastcheck import Check, compile_schema
 
 _PACKAGE = "kubernetes_validate"
 _SCHEMA_DIR = "kubernetes-json-schema"
@@ -93,6 +94,7 @@ class K8sSchemas:
         self.version = minor
         self._dir = _schema_root().joinpath(f"v{minor}.0-local-strict")
         self._validators: dict[tuple[str, str], jsonschema.protocols.Validator | None] = {}
+        self._fast: dict[tuple[str, str], Check | None] = {}  # exact validity tests (k8s_fastcheck)
         self._registry: referencing.Registry[Any] | None = None
         self._definitions: dict[str, Any] | None = None
 
@@ -124,7 +126,10 @@ class K8sSchemas:
                 self._validators[key] = None
             else:
                 flat = _inline(schema, self._all_definitions().get("$defs", {}))
-                self._validators[key] = jsonschema.Draft202012Validator(flat, registry=self._base_registry())
+                validator = jsonschema.Draft202012Validator(flat, registry=self._base_registry())
+                self._validators[key] = validator
+                # `format` is an annotation only without a format checker; the fast test ignores it.
+                self._fast[key] = compile_schema(flat) if validator.format_checker is None else None
         return self._validators[key]
 
     def knows(self, api_version: str, kind: str) -> bool:
@@ -137,6 +142,9 @@ class K8sSchemas:
         if validator is None:
             return
         instance: Any = resource.root.to_plain()
+        fast = self._fast.get((resource.api_version, resource.kind))
+        if fast is not None and fast(instance):
+            return  # valid: jsonschema would find no error (see k8s_fastcheck)
         errors = sorted(validator.iter_errors(instance), key=lambda e: [str(step) for step in e.absolute_path])
         for error in errors:
             yield from _diagnostics(error, resource, self.version)

@@ -27,6 +27,7 @@ from tierguard.loader.resources import ResourceDoc
 from tierguard.loader.sourcemap import remap_all
 from tierguard.loader.yaml_source import Limits
 from tierguard.rules.context import RuleContext, builtin_tiers
+from tierguard.selector import SelectorCache
 from tierguard.validation.dispatch import Checked, check_resource
 from tierguard.validation.k8s_schema import K8sSchemas
 from tierguard.validation.sources import (
@@ -118,8 +119,10 @@ class Validator:
             checked.append(result)
             diagnostics.extend(problems)
         known = builtin_tiers(self.settings.calico_version, self.settings.edition) | extra_tiers | tiers_defined(resources)
+        selectors = SelectorCache()
         for item in checked:
-            ctx = RuleContext(item.resource, item.model, self.settings.calico_version, self.settings.edition, known)
+            ctx = RuleContext(item.resource, item.model, self.settings.calico_version, self.settings.edition, known,
+                              selectors)
             diagnostics.extend(rules.run_all(ctx))
         return ValidationResult(tuple(diagnostics), tuple(checked))
 

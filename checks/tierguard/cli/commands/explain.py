@@ -74,4 +74,4 @@ def run(args: argparse.Namespace) -> int:
     notes = [f"note: {n}" for n in (src.note, dst.note) if n]
     print("\n".join([header] + notes))
     print(render(result, evaluator.trace_format, tuple(t.name for t in evaluator.tiers)))
-    return int(ExitCode.CLEAN)
+    return int(ExitCode.FINDINGS if result.error else ExitCode.CLEAN)

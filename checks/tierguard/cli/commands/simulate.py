@@ -8,13 +8,12 @@ Output (`--format jsonl`): one JSON object per input record, in input order, wit
 from __future__ import annotations
 
 import argparse
-import gzip
 import itertools
 import multiprocessing
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -32,18 +31,20 @@ from tierguard.engine.simulate import (
     Probe,
     Query,
     ResultRenderer,
-    calico_line_query,
     evaluate_queries,
     parse_probes,
     query_from_flow,
+    query_from_flow_error,
     query_from_probe,
     summary,
     undeclared_named_ports,
 )
 from tierguard.engine.topology import Topology
-from tierguard.flows.model import FlowRecord
-from tierguard.flows.read import read_flows
-from tierguard.flows.source import InputError
+from tierguard.flows.detect import detect
+from tierguard.flows.model import FlowError, FlowRecord, SourceFormat
+from tierguard.flows.read import is_store_location, read_flow_slice, read_flows
+from tierguard.flows.readers.base import ReadOptions
+from tierguard.flows.source import InputError, is_gzip, sniff
 from tierguard.inventory.build import build_inventory
 from tierguard.inventory.load import load_inventory
 from tierguard.inventory.model import EndpointKind
@@ -58,8 +59,7 @@ DEFAULT_VERSION = "3.32"
 _SET_KINDS = ("NetworkSet", "GlobalNetworkSet", "HostEndpoint")
 _PROBE_SUFFIXES = (".csv", ".yaml", ".yml")
 _HEAD_SHARE = 0.04  # of a parallel input simulated by the parent to warm the caches first
-# Keys only Calico Enterprise records carry (Whisker JSON also has `reporter`, `source_name`).
-_CALICO_KEYS = frozenset({"source_type", "dest_type", "source_name_aggr", "dest_name_aggr"})
+_NO_FUTURE = 1 << 62  # "now" for read_flows: no record is in the future for a simulation
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,7 +82,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
     parser.add_argument("--flows", required=True, metavar="FILE",
                         help="Calico Enterprise flow-log JSON lines (or another supported flow "
-                             "format), or a probe file (.csv/.yaml with from,to,port,protocol)")
+                             "format), a flow store (.duckdb file or s3:// URL), or a probe "
+                             "file (.csv/.yaml with from,to,port,protocol)")
     parser.add_argument("--format", "-f", choices=("jsonl", "json", "text"), default="jsonl",
                         help="output format (default jsonl)")
     parser.add_argument("--output-file", "-o", metavar="FILE", help="write results here")
@@ -155,7 +156,8 @@ def load_setup(args: argparse.Namespace) -> Setup:
 
 
 def is_probe_file(path: Path) -> bool:
-    """Probe files: .csv/.yaml/.yml by extension, else content that is not JSON lines."""
+    """Probe files: .csv/.yaml/.yml by extension, else content that is not JSON lines.
+    (Flow stores are recognised before this is asked.)"""
     if path.suffix.lower() in _PROBE_SUFFIXES:
         return True
     if path.suffix.lower() in (".json", ".jsonl", ".log", ".gz", ".ndjson"):
@@ -182,55 +184,31 @@ def _probe_queries(resolver: Resolver, path: Path) -> Iterator[Query]:
             yield Query(name, line, "", "", None, item.message, malformed=True)
 
 
-def _open_lines(path: Path) -> BinaryIO:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return path.open("rb")
+def _read_options() -> ReadOptions:
+    # Hand-written simulation inputs may omit the time window, reporter and action.
+    return ReadOptions(partial=True)
 
 
-def _is_calico_lines(path: Path) -> bool:
-    """Calico Enterprise flow-log JSON lines (felix file or Elasticsearch documents)?"""
+def _flow_queries(resolver: Resolver, items: Iterable[FlowRecord | FlowError],
+                  diagnostics: list[Diagnostic]) -> Iterator[Query]:
+    """One query per record, in input order. Records that could not be read become malformed
+    queries (reported in place, never dropped); warnings and notes go to the diagnostics."""
     try:
-        with _open_lines(path) as handle:
-            for raw in handle:
-                if raw.strip():
-                    doc = orjson.loads(raw)
-                    break
-            else:
-                return False
-    except (OSError, EOFError, orjson.JSONDecodeError):
-        return False
-    if isinstance(doc, dict) and isinstance(doc.get("_source"), dict):
-        doc = doc["_source"]
-    return isinstance(doc, dict) and bool(_CALICO_KEYS & doc.keys())
-
-
-def _calico_queries(resolver: Resolver, path: Path) -> Iterator[Query]:
-    name = str(path)
-    with _open_lines(path) as handle:
-        for number, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
-            try:
-                doc = orjson.loads(raw)
-            except orjson.JSONDecodeError as error:
-                yield Query(name, number, "", "", None, f"not valid JSON: {error}", malformed=True)
-                continue
-            yield calico_line_query(resolver, doc, name, number)
-
-
-def _flow_queries(resolver: Resolver, path: Path, diagnostics: list[Diagnostic]
-                  ) -> Iterator[Query]:
-    try:
-        for item in read_flows(str(path), None, dedupe=False):
+        for item in items:
             if isinstance(item, FlowRecord):
                 yield query_from_flow(resolver, item)
             elif item.severity is Severity.ERROR:
-                yield Query(item.file, item.line, "", "", None, item.message, malformed=True)
+                yield query_from_flow_error(item)
             else:
                 diagnostics.append(item.diagnostic)
-    except InputError as error:
+    except InputError as error:  # includes a store that cannot be opened or downloaded
         raise UsageError(str(error)) from None
+
+
+def _read_all(flows: str) -> Iterator[FlowRecord | FlowError]:
+    # One result per input record: no duplicate check; the time of a record does not matter
+    # to a simulation, so future-dated recordings are not reported as clock skew.
+    return read_flows(flows, None, options=_read_options(), dedupe=False, now_ms=_NO_FUTURE)
 
 
 def _is_empty(path: Path) -> bool:
@@ -241,20 +219,20 @@ def _is_empty(path: Path) -> bool:
 
 
 def _queries(setup: Setup, flows: str, diagnostics: list[Diagnostic]) -> Iterator[Query]:
+    resolver = Resolver(setup.evaluator.topology)
+    if is_store_location(flows):  # a .duckdb store or an s3:// URL of one
+        return _flow_queries(resolver, _read_all(flows), diagnostics)
     path = Path(flows)
     if not path.is_file():
         raise UsageError(f"{flows}: no such file")
-    resolver = Resolver(setup.evaluator.topology)
     if _is_empty(path):
-        diagnostics.append(Diagnostic(codes.FLOW_MALFORMED, Severity.WARNING,
+        diagnostics.append(Diagnostic(codes.FLOW_EMPTY, Severity.WARNING,
                                       "the flow file is empty: nothing to simulate",
                                       Span(str(path), 1, 1)))
         return iter(())
     if is_probe_file(path):
         return _probe_queries(resolver, path)
-    if _is_calico_lines(path):
-        return _calico_queries(resolver, path)
-    return _flow_queries(resolver, path, diagnostics)
+    return _flow_queries(resolver, _read_all(flows), diagnostics)
 
 
 def _record_diagnostic(query: Query) -> Diagnostic:
@@ -281,7 +259,12 @@ def _text_line(item: dict[str, object]) -> str:
         f" {item.get('protocol')}"
     verdicts = (f"{str(item['verdict']).upper()} (pending "
                 f"{str(item['pending_verdict']).upper()})")
+    if item.get("uncertain"):  # the verdict rests on a rule or path the record cannot decide
+        verdicts += " UNCERTAIN (see notes: the verdict may differ)"
     lines = [f"{head}{port}: {verdicts}"]
+    if item.get("resolution"):
+        lines.append(f"    resolution: {item['resolution']} (a peer missing from the inventory "
+                     "was rebuilt from the record's labels)")
     for mode in ("enforced_policies", "pending_policies", "replace_preview_policies"):
         sides = item.get(mode)
         if isinstance(sides, dict):
@@ -332,26 +315,11 @@ def _chunks(path: Path, jobs: int, head: float = 0.0) -> list[tuple[int, int, in
     return [p for p in pieces if p[1] > p[0]]
 
 
-def _range_queries(resolver: Resolver, path: Path, start: int, end: int,
-                   first_line: int) -> Iterator[Query]:
-    name = str(path)
-    with path.open("rb") as handle:
-        handle.seek(start)
-        number, position = first_line - 1, start
-        while position < end:
-            raw = handle.readline()
-            if not raw:
-                break
-            position += len(raw)
-            number += 1
-            if not raw.strip():
-                continue
-            try:
-                doc = orjson.loads(raw)
-            except orjson.JSONDecodeError as error:
-                yield Query(name, number, "", "", None, f"not valid JSON: {error}", malformed=True)
-                continue
-            yield calico_line_query(resolver, doc, name, number)
+def _slice_queries(resolver: Resolver, path: Path, start: int, end: int, first_line: int,
+                   diagnostics: list[Diagnostic]) -> Iterator[Query]:
+    items = read_flow_slice(path, start, end, first_line, SourceFormat.CALICO_ENTERPRISE,
+                            options=_read_options(), now_ms=_NO_FUTURE)
+    return _flow_queries(resolver, items, diagnostics)
 
 
 def _worker(setup: Setup, resolver: Resolver, path: Path, piece: tuple[int, int, int], fmt: str,
@@ -360,7 +328,7 @@ def _worker(setup: Setup, resolver: Resolver, path: Path, piece: tuple[int, int,
     start, end, first_line = piece
     diagnostics: list[Diagnostic] = []
     with open(part, "wb") as stream:
-        queries = _range_queries(resolver, path, start, end, first_line)
+        queries = _slice_queries(resolver, path, start, end, first_line, diagnostics)
         _write_stream(setup, queries, fmt, replace, stream, diagnostics)
     results.put((part, diagnostics))
 
@@ -376,7 +344,7 @@ def _run_parallel(setup: Setup, path: Path, args: argparse.Namespace, stream: Bi
     head, *pieces = chunks
     # The parent simulates the head itself first: the workers then inherit warm caches.
     resolver = Resolver(setup.evaluator.topology)
-    _write_stream(setup, _range_queries(resolver, path, *head), args.format,
+    _write_stream(setup, _slice_queries(resolver, path, *head, diagnostics), args.format,
                   args.replace_preview, stream, diagnostics)
     if not pieces:
         return
@@ -392,7 +360,7 @@ def _run_parallel(setup: Setup, path: Path, args: argparse.Namespace, stream: Bi
             process.start()
             parts.append((part, process))
         # The parent is one of the `jobs` workers: it writes its piece straight to the output.
-        _write_stream(setup, _range_queries(resolver, path, *own), args.format,
+        _write_stream(setup, _slice_queries(resolver, path, *own, diagnostics), args.format,
                       args.replace_preview, stream, diagnostics)
         found = dict(results.get() for _ in parts)
         for part, process in parts:
@@ -405,9 +373,12 @@ def _run_parallel(setup: Setup, path: Path, args: argparse.Namespace, stream: Bi
 
 
 def _parallel_ok(args: argparse.Namespace) -> bool:
+    """Plain Calico Enterprise JSON lines are split at line ends over the workers; other
+    inputs (gzip, stores, probe files, other formats) are read in one process."""
     path = Path(args.flows)
-    return (args.jobs > 1 and args.format != "json" and path.suffix != ".gz"
-            and path.is_file() and not is_probe_file(path) and _is_calico_lines(path))
+    return (args.jobs > 1 and args.format != "json" and not is_store_location(args.flows)
+            and path.is_file() and not is_probe_file(path) and not is_gzip(path)
+            and detect(sniff(path)) is SourceFormat.CALICO_ENTERPRISE)
 
 
 def run(args: argparse.Namespace) -> int:

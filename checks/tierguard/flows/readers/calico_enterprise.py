@@ -7,6 +7,7 @@ the Linseed document with all four) and both hit-string formats (flow-formats.md
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from tierguard.flows import codes
@@ -31,6 +32,8 @@ from tierguard.flows.model import (
     EndpointType,
     FlowRecord,
     Peer,
+    PolicyHit,
+    Protocol,
     Reporter,
     ServiceRef,
     SourceFormat,
@@ -38,43 +41,168 @@ from tierguard.flows.model import (
 from tierguard.flows.readers.base import Built, Item, ReadOptions, json_lines
 from tierguard.flows.source import FlowInput
 
+# (enforced raw, pending raw, enforced hits, pending hits, hit-string problems)
+_Trace = tuple[tuple[str, ...], tuple[str, ...] | None, tuple[PolicyHit, ...],
+               tuple[PolicyHit, ...], tuple[str, ...]]
+_REPORTERS: Mapping[str, Reporter] = MappingProxyType({m.value: m for m in Reporter})
+_ACTIONS: Mapping[str, Action] = MappingProxyType({m.value: m for m in Action
+                                                   if m is not Action.UNKNOWN})
+_NOT_REPORTED = (None, "", "-")
+# Counts fields, in Counts order.
+_COUNT_FIELDS = ("num_flows", "packets_in", "packets_out", "bytes_in", "bytes_out")
+_PEER_FIELDS = {side: tuple(f"{side}_{name}" for name in (
+    "type", "namespace", "name", "name_aggr", "ip", "labels", "workload", "resolved_by"))
+    for side in ("source", "dest")}
+
+
+class Caches:
+    """Per-read memo tables. Peers, policy traces, Services and protocols repeat heavily in
+    flow logs, so each distinct raw value is validated once and the immutable result shared
+    (which also interns the strings and label tuples across records).
+
+    Only successful results are remembered, keyed by the raw JSON values. A key can only equal
+    an earlier one when the values are equal strings or None (ports: exact ints or strings),
+    so a hit returns exactly what the checked path would have built for this record.
+    """
+
+    __slots__ = ("hits", "partial", "peers", "protocols", "services", "traces")
+
+    def __init__(self, partial: bool = False) -> None:
+        self.partial = partial
+        self.hits: HitCache = {}
+        self.peers: dict[tuple[object, ...], Peer] = {}
+        self.traces: dict[tuple[object, ...], _Trace] = {}
+        self.services: dict[tuple[object, ...], ServiceRef | None] = {}
+        self.protocols: dict[object, Protocol] = {}
+
+    def build(self, obj: dict[str, Any], label: str, line: int) -> Built:
+        return build(obj, label, line, self)
+
 
 def read(source: FlowInput, options: ReadOptions) -> Iterator[Item]:
-    cache: HitCache = {}
-    return json_lines(source, lambda obj, label, line: build(obj, label, line, cache))
+    return json_lines(source, Caches(options.partial).build)
 
 
-def build(obj: dict[str, Any], label: str, line: int, cache: HitCache | None = None) -> Built:
+def build(obj: dict[str, Any], label: str, line: int, caches: Caches | None = None) -> Built:
+    """One record. Fields are checked in a fixed order, so the first problem is the one
+    reported; `caches` only skips re-checking values seen before."""
+    caches = caches or Caches()
     doc = obj.get("_source", obj)
-    if not isinstance(doc, dict):
+    if type(doc) is not dict:
         raise FieldError(codes.BAD_FIELD, "_source is not an object")
-    enforced_raw, pending_raw = policy_lists(doc.get("policies"))
-    enforced, problems = parse_hits(enforced_raw, cache)
-    pending, pending_problems = parse_hits(pending_raw or (), cache)
-    start_ms = unix_seconds_ms(doc["start_time"], "start_time")
-    end_ms = unix_seconds_ms(doc["end_time"], "end_time")
+    get = doc.get
+    enforced_raw, pending_raw, enforced, pending, problems = _trace(get("policies"), caches)
+    start, end = get("start_time"), get("end_time")
+    if caches.partial:
+        start, end = (0 if start is None else start), (0 if end is None else end)
+    start_ms = start * 1000 if type(start) is int else unix_seconds_ms(doc["start_time"],
+                                                                       "start_time")
+    end_ms = end * 1000 if type(end) is int else unix_seconds_ms(doc["end_time"], "end_time")
+    reporter, action = get("reporter"), get("action")
+    if caches.partial:
+        reporter = Reporter.UNKNOWN.value if reporter is None else reporter
+        action = Action.UNKNOWN if action is None else action
+    source = _cached_peer(doc, "source", caches)
+    dest = _cached_peer(doc, "dest", caches)
+    dest_port = get("dest_port")
+    if dest_port is not None and type(dest_port) is not int:
+        dest_port = port_or_none(dest_port, "dest_port")
+    elif dest_port is not None and not 0 <= dest_port <= 65535:
+        dest_port = port_or_none(dest_port, "dest_port")  # raises the range error
     record = FlowRecord(
-        start_ms=start_ms, end_ms=end_ms,
-        source=peer(doc, "source"), dest=peer(doc, "dest"),
-        dest_port=port_or_none(doc.get("dest_port"), "dest_port"),
-        protocol=protocol(doc.get("proto")),
-        reporter=_enum(Reporter, doc.get("reporter"), "reporter"),
-        action=_enum(Action, doc.get("action"), "action"),
+        start_ms=start_ms, end_ms=end_ms, source=source, dest=dest, dest_port=dest_port,
+        protocol=_protocol(get("proto"), caches),
+        reporter=_REPORTERS[reporter] if type(reporter) is str and reporter in _REPORTERS
+        else _enum(Reporter, reporter, "reporter"),
+        action=_ACTIONS[action] if type(action) is str and action in _ACTIONS
+        else action if action is Action.UNKNOWN
+        else _enum(Action, action, "action", exclude=Action.UNKNOWN),
         enforced=enforced, pending=pending,
         enforced_raw=enforced_raw, pending_raw=pending_raw,
-        counts=Counts(flows=integer(doc.get("num_flows"), "num_flows", 0),
-                      packets_in=integer(doc.get("packets_in"), "packets_in", 0),
-                      packets_out=integer(doc.get("packets_out"), "packets_out", 0),
-                      bytes_in=integer(doc.get("bytes_in"), "bytes_in", 0),
-                      bytes_out=integer(doc.get("bytes_out"), "bytes_out", 0)),
+        counts=Counts(*[value if type(value := get(field)) is int else integer(value, field, 0)
+                        for field in _COUNT_FIELDS]),
         format=SourceFormat.CALICO_ENTERPRISE, file=label, line=line,
-        dest_service=service(doc), observer=text(doc.get("host"), "host"),
+        dest_service=_cached_service(doc, caches),
+        observer=host if type(host := get("host")) is str else text(host, "host"),
         attributes=_attributes(doc))
-    return record, problems + pending_problems
+    return record, list(problems)
 
 
-def peer(doc: Mapping[str, Any], side: str) -> Peer:
-    return Peer(type=_peer_type(doc.get(f"{side}_type"), f"{side}_type"),
+def _trace(value: object, caches: Caches) -> _Trace:
+    """The policy lists and their parsed hits, memoized by the lists' content."""
+    key: tuple[object, ...] | None = None
+    if value is None:
+        key = ()
+    elif type(value) is dict:
+        key = tuple((name, tuple(item) if type(item) is list else item)
+                    for name, item in value.items())
+    try:
+        found = caches.traces.get(key) if key is not None else None
+    except TypeError:  # an unhashable value (nested object): check it the slow way
+        key, found = None, None
+    if found is None:
+        enforced_raw, pending_raw = policy_lists(value)
+        enforced, problems = parse_hits(enforced_raw, caches.hits)
+        pending, pending_problems = parse_hits(pending_raw or (), caches.hits)
+        found = (enforced_raw, pending_raw, enforced, pending,
+                 tuple(problems + pending_problems))
+        if key is not None:
+            caches.traces[key] = found
+    return found
+
+
+def _cached_peer(doc: dict[str, Any], side: str, caches: Caches) -> Peer:
+    get = doc.get
+    f_kind, f_ns, f_name, f_aggr, f_ip, f_labels, f_workload, f_by = _PEER_FIELDS[side]
+    labels = get(f_labels)
+    port = get("source_port") if side == "source" else None
+    if type(labels) is dict:
+        labels = labels.get("labels")
+    if type(labels) is list:
+        labels = tuple(labels)
+    elif labels is not None or not (port is None or type(port) in (int, str)):
+        return peer(doc, side, caches.partial)  # unusual value: the checked path reports it
+    key = (side, get(f_kind), get(f_ns), get(f_name), get(f_aggr), get(f_ip), port, labels,
+           get(f_workload), get(f_by))
+    try:
+        found = caches.peers.get(key)
+    except TypeError:
+        return peer(doc, side, caches.partial)
+    if found is None:
+        found = caches.peers[key] = peer(doc, side, caches.partial)
+    return found
+
+
+def _cached_service(doc: dict[str, Any], caches: Caches) -> ServiceRef | None:
+    get = doc.get
+    number = get("dest_service_port_num")
+    key = (get("dest_service_name"), get("dest_service_namespace"), get("dest_service_port"),
+           number)
+    if not (number is None or type(number) in (int, str)):
+        return service(doc)
+    try:
+        if key in caches.services:
+            return caches.services[key]
+    except TypeError:
+        return service(doc)
+    found = caches.services[key] = service(doc)
+    return found
+
+
+def _protocol(value: object, caches: Caches) -> Protocol:
+    if type(value) is not str and type(value) is not int:
+        return protocol(value)  # raises the precise error
+    found = caches.protocols.get(value)
+    if found is None:
+        found = caches.protocols[value] = protocol(value)
+    return found
+
+
+def peer(doc: Mapping[str, Any], side: str, partial: bool = False) -> Peer:
+    kind = doc.get(f"{side}_type")
+    if partial and kind in _NOT_REPORTED:
+        kind = EndpointType.NETWORK.value
+    return Peer(type=_peer_type(kind, f"{side}_type"),
                 namespace=dash_empty(text(doc.get(f"{side}_namespace"), f"{side}_namespace")),
                 name=dash_empty(text(doc.get(f"{side}_name"), f"{side}_name")),
                 name_aggr=dash_empty(text(doc.get(f"{side}_name_aggr"), f"{side}_name_aggr")),
@@ -149,6 +277,10 @@ def _enum(kind: Any, value: object, field: str, exclude: object = None) -> Any:
 
 
 def _attributes(doc: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    policies = doc.get("policies")
+    if not doc.get("dest_domains") and not doc.get("cluster") and (
+            type(policies) is not dict or not policies.get("transit_policies")):
+        return ()
     pairs: list[tuple[str, str]] = []
     domains = doc.get("dest_domains")
     if isinstance(domains, list) and domains:
