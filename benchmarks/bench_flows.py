@@ -6,6 +6,7 @@ throughput, peak memory (ru_maxrss of this process, which includes DuckDB) and q
     .venv/bin/python benchmarks/bench_flows.py --records 1000000
     .venv/bin/python benchmarks/bench_flows.py --records 100000 --records 1000000
     .venv/bin/python benchmarks/bench_flows.py --records 1000000 --prefill 9   # 10x store
+    .venv/bin/python benchmarks/bench_flows.py --records 200000 --read-flows   # Python reader
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tierguard.flows import FlowRecord, read_flows
 from tierguard.flows.store import FlowStore
 
 APPS = ("frontend", "cartservice", "checkoutservice", "productcatalogservice", "currencyservice",
@@ -171,6 +173,25 @@ def run(count: int, files: int, workdir: Path, factor: int) -> None:
     print(f"store size: {store_path.stat().st_size / 1e6:.0f} MB; peak RSS {peak_rss_mb():,.0f} MB")
 
 
+def measure_reader(count: int, files: int, workdir: Path) -> None:
+    """The Python reader (`read_flows`, what simulate, recommend and small reviews use) over
+    the same files: CPU microseconds per record, duplicates checked as by default."""
+    paths = generate(workdir, count, files)
+    load_before = os.getloadavg()[0]
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
+    records = errors = 0
+    for item in read_flows([str(p) for p in paths], now_ms=1 << 62):
+        if isinstance(item, FlowRecord):
+            records += 1
+        else:
+            errors += 1
+    elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+    print(f"read_flows: {records:,} records ({errors:,} diagnostics) in {elapsed:.1f} s wall, "
+          f"{cpu:.1f} s CPU = {cpu / max(records, 1) * 1e6:.1f} us CPU per record "
+          f"({records / cpu:,.0f} records per CPU-second); load average {load_before:.1f} -> "
+          f"{os.getloadavg()[0]:.1f}; peak RSS {peak_rss_mb():,.0f} MB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, action="append",
@@ -182,11 +203,16 @@ def main() -> int:
     parser.add_argument("--prefill", type=int, default=0, metavar="K",
                         help="first make the store look like it holds K times the input "
                              "(measures import and queries against a (K+1)x larger store)")
+    parser.add_argument("--read-flows", action="store_true",
+                        help="instead of importing, time the Python reader (read_flows)")
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     for count in args.records or [1_000_000]:
-        run(count, args.files, workdir, args.prefill)
+        if args.read_flows:
+            measure_reader(count, args.files, workdir)
+        else:
+            run(count, args.files, workdir, args.prefill)
     if args.clean:
         shutil.rmtree(workdir)
     return 0

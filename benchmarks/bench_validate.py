@@ -22,6 +22,7 @@ from tierguard.loader.gcpause import paused_gc
 from tierguard.loader.resources import extract_resources
 from tierguard.loader.yaml_source import load_yaml_text
 from tierguard.rules.context import RuleContext, builtin_tiers
+from tierguard.selector import SelectorCache
 from tierguard.validation.dispatch import check_resource
 from tierguard.validation.pipeline import Settings, Validator
 
@@ -94,8 +95,9 @@ def stages(text: str, validator: Validator) -> list[tuple[str, float]]:
         checked = [check_resource(resource, validator.schemas)[0] for resource in resources]
         marks.append(time.process_time())
         known = builtin_tiers(settings.calico_version, settings.edition) | TIERS
+        selectors = SelectorCache()  # one per run, as Validator.validate shares it
         for item in checked:
-            ctx = RuleContext(item.resource, item.model, settings.calico_version, settings.edition, known)
+            ctx = RuleContext(item.resource, item.model, settings.calico_version, settings.edition, known, selectors)
             list(rules.run_all(ctx))
         marks.append(time.process_time())
     names = ("YAML parse with locations", "resource extraction", "schemas and typed models", "admission rules")

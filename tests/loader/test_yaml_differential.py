@@ -87,7 +87,7 @@ def test_random_yaml_gives_the_same_result_as_the_reference(text: str, max_nodes
 
 _DATA = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
-              st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)),
+              st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=20)),
     lambda inner: st.one_of(st.lists(inner, max_size=4),
                             st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=25)
 

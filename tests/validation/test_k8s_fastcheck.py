@@ -30,7 +30,7 @@ _CLUSTER_ROLE: dict[str, Any] = {
     "rules": [{"apiGroups": ["projectcalico.org"], "resources": ["tiers"], "verbs": ["get"]}],
     "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"a": "b"}}]},
 }
-_VALUES = st.sampled_from([None, True, False, 0, 1, 80, 1.0, 1.5, -2, "", "x", "TCP", "Ingress", [], {}, [1], ["a"],
+_VALUES: st.SearchStrategy[Any] = st.sampled_from([None, True, False, 0, 1, 80, 1.0, 1.5, -2, "", "x", "TCP", "Ingress", [], {}, [1], ["a"],
                            {"a": 1}, {"a": "b"}, [{}], {"matchLabels": {}}])
 
 

@@ -58,6 +58,7 @@ CODES: tuple[CodeDoc, ...] = (
             why="An empty file is well-formed (zero records), so it is not ENG602; but it is "
                 "usually a mistake (a wrong path or glob, an export that failed), so the run says "
                 "so instead of succeeding silently.",
-            failing="tierguard simulate ... --flows empty.jsonl   # a 0-byte file",
-            passing="tierguard simulate ... --flows flows-2026-11-24.jsonl"),
+            failing="# flows.jsonl: 0 bytes, or only blank lines",
+            passing='{"source_type": "wep", "source_ip": "10.0.0.10", "dest_type": "wep", '
+                    '"dest_ip": "10.0.0.30", "proto": "tcp", "dest_port": 5432}'),
 )

@@ -169,7 +169,7 @@ def _inherited(topology: Topology, namespace: str, prefix: str,
 
 
 def resolve_by_labels(topology: Topology, namespace: str, name: str,
-                      labels: tuple[str, ...]) -> Resolved:
+                      labels: tuple[str, ...], ip_text: str | None = None) -> Resolved:
     """A pod that is gone from the inventory (older ReplicaSet, finished Job run), rebuilt from
     the labels its flow record carries (its own labels, intersected; calico-semantics §6.2).
 
@@ -206,10 +206,12 @@ def resolve_by_labels(topology: Topology, namespace: str, name: str,
         for key, value in parent.items():
             effective.setdefault(key, value)
     ports = siblings[0].ports if siblings else ()
+    ip = parse_ip(ip_text) if ip_text else None
     endpoint = topology.synthetic_endpoint(Endpoint(
-        EndpointKind.WORKLOAD, name, namespace, LabelSet(effective), ports=ports,
+        EndpointKind.WORKLOAD, name, namespace, LabelSet(effective), ips=(ip,) if ip else (),
+        ports=ports,
         profiles=pod_profiles(namespace, account), service_account=account, workload=name))
-    port_note = f"container ports of {siblings[0].name}" if siblings else "no container ports"
+    port_note = f"container ports of {siblings[0].name}" if ports else "no container ports"
     return Resolved(topology.peer_for_endpoint(endpoint), resolution="labels",
                     note=f"resolved by labels: {_label(namespace, name)} not in inventory "
                          f"(recorded labels, {account_note}, {port_note})")
@@ -237,7 +239,7 @@ class Resolver:
         self._specs: dict[str, Resolved] = {}
         self._ends: dict[tuple[str, str, str, str, str | None], tuple[Resolved, str]] = {}
         self._protocols: dict[str | int, int] = {}
-        self._labelled: dict[tuple[str, str, tuple[str, ...]], Resolved] = {}
+        self._labelled: dict[tuple[str, str, tuple[str, ...], str | None], Resolved] = {}
 
     def flow_peer(self, kind: str, namespace: str, name: str, name_aggr: str,
                   ip_text: str | None) -> Resolved:
@@ -256,11 +258,11 @@ class Resolver:
         found = self.flow_peer(kind, namespace, name, name_aggr, ip_text)
         if found.peer is not None or kind != "wep" or not labels or not (name or name_aggr):
             return found
-        key = (namespace, name or name_aggr, labels)
+        key = (namespace, name or name_aggr, labels, ip_text)
         rebuilt = self._labelled.get(key)
         if rebuilt is None:
             rebuilt = self._labelled[key] = resolve_by_labels(self.topology, namespace,
-                                                              name or name_aggr, labels)
+                                                              name or name_aggr, labels, ip_text)
         return rebuilt if rebuilt.peer is not None else Resolved(
             None, f"{found.error}; {rebuilt.error}")
 

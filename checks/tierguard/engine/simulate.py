@@ -167,20 +167,42 @@ def query_from_probe(resolver: Resolver, probe: Probe) -> Query:
                   lambda s, d: make_packet(s, d, probe.protocol, probe.port))
 
 
-def query_from_flow(resolver: Resolver, record: FlowRecord) -> Query:
-    """A flow-log record: IPs first, else namespace + name / name_aggr (calico-semantics §9.3)."""
+# Resolution and label of a flow peer by the peer object's identity (read_flows shares one
+# Peer object between the records of a file that report the same peer); the entry keeps the
+# peer alive, so its id cannot be reused while it is in the memo.
+PeerMemo = dict[int, tuple[FlowPeer, Resolved, str]]
+_MEMO_LIMIT = 200_000
+
+
+def query_from_flow(resolver: Resolver, record: FlowRecord, memo: PeerMemo | None = None
+                    ) -> Query:
+    """A flow-log record: IPs first, else namespace + name / name_aggr (calico-semantics §9.3).
+    `memo` (one per input) skips resolving and labelling a peer object seen before."""
     src, dst = record.source, record.dest
-    resolved = [_flow_peer(resolver, p) for p in (src, dst)]
+    (src_resolved, src_label), (dst_resolved, dst_label) = (
+        _flow_end(resolver, src, memo), _flow_end(resolver, dst, memo))
     number = record.protocol.number
     if number is None:
-        return Query(record.file, record.line, _peer_label(src), _peer_label(dst), None,
+        return Query(record.file, record.line, src_label, dst_label, None,
                      f"protocol {record.protocol.name!r} has no number")
     recorded = tuple((key, value.value) for key, value in (("reporter", record.reporter),
                                                           ("action", record.action))
                      if value is not Reporter.UNKNOWN and value is not Action.UNKNOWN)
-    return _query(record.file, record.line, _peer_label(src), _peer_label(dst), resolved[0],
-                  resolved[1], lambda s, d: make_packet(s, d, number, record.dest_port,
-                                                        src.port), recorded)
+    return _query(record.file, record.line, src_label, dst_label, src_resolved, dst_resolved,
+                  lambda s, d: make_packet(s, d, number, record.dest_port, src.port), recorded)
+
+
+def _flow_end(resolver: Resolver, peer: FlowPeer, memo: PeerMemo | None) -> tuple[Resolved, str]:
+    if memo is not None:
+        found = memo.get(id(peer))
+        if found is not None and found[0] is peer:
+            return found[1], found[2]
+    resolved, label = _flow_peer(resolver, peer), _peer_label(peer)
+    if memo is not None:
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        memo[id(peer)] = (peer, resolved, label)
+    return resolved, label
 
 
 def _flow_peer(resolver: Resolver, peer: FlowPeer) -> Resolved:

@@ -141,7 +141,7 @@ class Topology:
     def synthetic_endpoint(self, endpoint: Endpoint) -> Endpoint:
         """Keep an endpoint rebuilt outside the inventory (a pod gone from it) for this run: equal
         rebuilds share one object, so they share caches and a stable identity."""
-        key = (endpoint.namespace, endpoint.name, _class_key(endpoint))
+        key = (endpoint.namespace, endpoint.name, endpoint.ips, _class_key(endpoint))
         found = self._synthetic.get(key)
         if found is None:
             found = self._synthetic[key] = endpoint

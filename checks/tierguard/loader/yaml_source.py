@@ -1,13 +1,17 @@
 """Parse YAML text into located nodes, with guards against hostile input.
 
-Uses PyYAML's composer (libyaml when present) so that marks survive, then converts the node
-graph into frozen `LMap`/`LSeq`/`LScalar` trees. Alias expansion is budgeted, so a
-billion-laughs document becomes one diagnostic instead of exhausting memory.
+Reads libyaml's event stream (through PyYAML, so marks survive) and builds frozen
+`LMap`/`LSeq`/`LScalar` trees from it directly, resolving tags as PyYAML's safe loader does.
+(Composing `yaml.Node` graphs first and converting them cost twice as much; the old loader is
+kept as the reference of the differential tests in tests/loader.) Alias expansion is budgeted,
+so a billion-laughs document becomes one diagnostic instead of exhausting memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -21,6 +25,10 @@ DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_NODES = 2_000_000
 
 _Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's events and marks: PyYAML's stubs type every event attribute as optional, which the
+# event grammar rules out, so the builder treats them as untyped.
+_Event = Any
+_Mark = Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +92,11 @@ _SET_MAP = [LMap.__dict__[name].__set__ for name in ("entries", "span", "index")
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _ScalarEvent = yaml.ScalarEvent
-_MISSING = object()
+_MISSING: Any = object()  # "not memoised yet" (None is a value)
 _CORE_PREFIX = "tag:yaml.org,2002:"
 
 
-def _new_span(file: str, start: yaml.Mark, end: yaml.Mark) -> Span:
+def _new_span(file: str, start: _Mark, end: _Mark) -> Span:
     span = _new(Span)
     set_file, set_line, set_col, set_end_line, set_end_col = _SET_SPAN
     set_file(span, file)
@@ -125,7 +133,7 @@ def _new_map(entries: tuple[tuple[LScalar, Node], ...], span: Span, index: dict[
     return node
 
 
-def _construct_scalar(tag: str, value: str, style: str | None, start: yaml.Mark, end: yaml.Mark,
+def _construct_scalar(tag: str, value: str, style: str | None, start: _Mark, end: _Mark,
                       constructor: SafeConstructor) -> ScalarValue:
     """The Python value of a scalar with a resolved tag (what PyYAML's safe constructor gives)."""
     if tag == _STR:
@@ -149,7 +157,7 @@ class _Anchor:
 
     __slots__ = ("node", "size", "mark")
 
-    def __init__(self, mark: yaml.Mark) -> None:
+    def __init__(self, mark: _Mark) -> None:
         self.node: Node | None = None
         self.size = 0
         self.mark = mark
@@ -182,7 +190,7 @@ class _Builder:
         self.entered = 0  # nodes entered in this document, pre-order
         self.expanded = 0  # alias-expanded nodes completed in this document
         self.limit = 0
-        self.over: yaml.Event | None = None  # the node entered past the budget (no anchors)
+        self.over: _Event = None  # the node entered past the budget (no anchors)
         self.pre_order_error: Exception | None = None
         self.size_error: Exception | None = None
 
@@ -239,7 +247,7 @@ class _Builder:
             self.size_error = error
         raise _Stop
 
-    def _register(self, anchor: str, mark: yaml.Mark) -> _Anchor:
+    def _register(self, anchor: str, mark: _Mark) -> _Anchor:
         known = self.anchors.get(anchor)
         if known is not None:
             raise yaml.composer.ComposerError("found duplicate anchor; first occurrence", known.mark,
@@ -247,7 +255,7 @@ class _Builder:
         entry = self.anchors[anchor] = _Anchor(mark)
         return entry
 
-    def _alias(self, event: yaml.AliasEvent) -> Node:
+    def _alias(self, event: _Event) -> Node:
         entry = self.anchors.get(event.anchor)
         if entry is None:
             raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
@@ -260,18 +268,18 @@ class _Builder:
         self.expanded += entry.size
         return entry.node
 
-    def _node(self, event: yaml.Event) -> Node:
+    def _node(self, event: _Event) -> Node:
         kind = type(event)
         if kind is _ScalarEvent and event.anchor is None and event.tag is None and self.entered < self.limit:
             # The common case, inlined: an untagged scalar without anchor, well within the budget
             # (its size, 1, cannot exceed the limit either).
             self.entered += 1
             self.expanded += 1
-            value = event.value  # type: ignore[attr-defined]
-            if event.implicit[0]:  # type: ignore[attr-defined]
+            value = event.value
+            if event.implicit[0]:
                 known = self.plain.get(value, _MISSING)
                 if known is _MISSING:
-                    known = self.plain[value] = self._plain_value(value, event)  # type: ignore[arg-type]
+                    known = self.plain[value] = self._plain_value(value, event)
                 value = known
             start, end = event.start_mark, event.end_mark
             span = _new(Span)
@@ -285,23 +293,23 @@ class _Builder:
             set_value, set_span, set_style = _SET_SCALAR
             set_value(scalar, value)
             set_span(scalar, span)
-            set_style(scalar, event.style or "")  # type: ignore[attr-defined]
+            set_style(scalar, event.style or "")
             return scalar
         if kind is yaml.AliasEvent:
-            return self._alias(event)  # type: ignore[arg-type]
+            return self._alias(event)
         self.entered += 1
         if self.entered > self.limit and self.over is None and not self.check_sizes:
             self.over = event  # over budget here; the error needs the node's full span, known at its end
-        anchor = event.anchor  # type: ignore[attr-defined]
+        anchor = event.anchor
         entry = None if anchor is None else self._register(anchor, event.start_mark)
         before = self.expanded
         if kind is yaml.ScalarEvent:
-            node: Node = self._scalar(event)  # type: ignore[arg-type]
+            node: Node = self._scalar(event)
         elif kind is yaml.SequenceStartEvent:
-            node = self._sequence(event)  # type: ignore[arg-type]
+            node = self._sequence(event)
         else:
             assert kind is yaml.MappingStartEvent
-            node = self._mapping(event)  # type: ignore[arg-type]
+            node = self._mapping(event)
         self.expanded += 1
         if self.over is event:
             self.over = None
@@ -314,7 +322,7 @@ class _Builder:
                 entry.node, entry.size = node, size
         return node
 
-    def _scalar(self, event: yaml.ScalarEvent) -> LScalar:
+    def _scalar(self, event: _Event) -> LScalar:
         value: str = event.value
         style = event.style or ""
         span = _new_span(self.file, event.start_mark, event.end_mark)
@@ -324,19 +332,19 @@ class _Builder:
                 known = self.plain.get(value, _MISSING)
                 if known is _MISSING:
                     known = self.plain[value] = self._plain_value(value, event)
-                return _new_scalar(known, span, style)  # type: ignore[arg-type]
+                return _new_scalar(known, span, style)
             tag = _STR
         return _new_scalar(_construct_scalar(tag, value, style or None, event.start_mark, event.end_mark,
                                              self.constructor), span, style)
 
-    def _plain_value(self, value: str, event: yaml.ScalarEvent) -> ScalarValue:
+    def _plain_value(self, value: str, event: _Event) -> ScalarValue:
         if self.wildcard or self.resolvers.get(value[0] if value else ""):
             tag = self.resolve(yaml.ScalarNode, value, event.implicit)
         else:
             tag = _STR  # no implicit resolver starts with this character
         return _construct_scalar(tag, value, None, event.start_mark, event.end_mark, self.constructor)
 
-    def _sequence(self, start: yaml.SequenceStartEvent) -> LSeq:
+    def _sequence(self, start: _Event) -> LSeq:
         items: list[Node] = []
         node, next_event = self._node, self.next_event
         event = next_event()
@@ -345,7 +353,7 @@ class _Builder:
             event = next_event()
         return _new_seq(tuple(items), _new_span(self.file, start.start_mark, event.end_mark))
 
-    def _mapping(self, start: yaml.MappingStartEvent) -> LMap:
+    def _mapping(self, start: _Event) -> LMap:
         entries: list[tuple[LScalar, Node]] = []
         index: dict[str, int] = {}
         node, next_event = self._node, self.next_event
@@ -364,23 +372,16 @@ class _Builder:
 
     def _skip_to_document_end(self) -> None:
         """Reads the rest of a failed document, so that a later syntax error still takes precedence."""
-        depth = 0
         while True:
             event = self.next_event()
             kind = type(event)
+            if kind is yaml.DocumentEndEvent:
+                return
             if kind is yaml.AliasEvent:
                 if event.anchor not in self.anchors:
                     raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
-                continue
-            anchor = getattr(event, "anchor", None)
-            if anchor is not None:
-                self._register(anchor, event.start_mark)
-            if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
-                depth += 1
-            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
-                depth -= 1
-            elif kind is yaml.DocumentEndEvent:
-                return
+            elif kind is not yaml.SequenceEndEvent and kind is not yaml.MappingEndEvent and event.anchor is not None:
+                self._register(event.anchor, event.start_mark)
 
 
 def _mark_span(file: str, mark: yaml.Mark | None) -> Span:

@@ -93,8 +93,6 @@ def _scalar_ok(value: object, kind: ScalarType) -> bool:
         return isinstance(value, bool)
     if isinstance(value, bool):
         return False
-    if kind is ScalarType.STRING:
-        return isinstance(value, str)
     if kind is ScalarType.INTEGER:
         return isinstance(value, int)
     if kind is ScalarType.NUMBER:
@@ -163,9 +161,9 @@ class Checker:
             self.emit(codes.WRONG_TYPE, f"{path}: expected a list, got {_describe(node)}", node.span, path)
             return
         item_spec = spec.item
-        simple = type(item_spec) is Scalar and not item_spec.enum
+        simple = item_spec.type if isinstance(item_spec, Scalar) and not item_spec.enum else None
         for index, item in enumerate(node.items):
-            if simple and type(item) is LScalar and (item.value is None or _scalar_ok(item.value, item_spec.type)):
+            if simple is not None and type(item) is LScalar and (item.value is None or _scalar_ok(item.value, simple)):
                 continue  # a well-typed scalar item: nothing to report (as `check` would find)
             self.check(item, item_spec, f"{path}[{index}]")
 

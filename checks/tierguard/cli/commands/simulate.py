@@ -28,6 +28,7 @@ from tierguard.engine.evaluate import Evaluator
 from tierguard.engine.ir import CalicoVersion, Edition
 from tierguard.engine.resolve import Resolver
 from tierguard.engine.simulate import (
+    PeerMemo,
     Probe,
     Query,
     ResultRenderer,
@@ -193,10 +194,11 @@ def _flow_queries(resolver: Resolver, items: Iterable[FlowRecord | FlowError],
                   diagnostics: list[Diagnostic]) -> Iterator[Query]:
     """One query per record, in input order. Records that could not be read become malformed
     queries (reported in place, never dropped); warnings and notes go to the diagnostics."""
+    memo: PeerMemo = {}
     try:
         for item in items:
             if isinstance(item, FlowRecord):
-                yield query_from_flow(resolver, item)
+                yield query_from_flow(resolver, item, memo)
             elif item.severity is Severity.ERROR:
                 yield query_from_flow_error(item)
             else:

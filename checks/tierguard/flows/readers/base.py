@@ -72,7 +72,7 @@ def _rejected_line(label: str, number: int, raw: bytes) -> Iterator[FlowError]:
     if not line.strip():
         return  # blank lines are allowed
     try:
-        orjson.loads(line)
+        orjson.loads(line.rstrip("\r\n"))  # the line end would shift the column to line 2
     except orjson.JSONDecodeError as exc:
         yield problem(codes.MALFORMED_LINE, label, number,
                       f"not valid JSON at column {exc.colno}: {exc.msg}"
