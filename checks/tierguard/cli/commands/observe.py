@@ -32,8 +32,7 @@ from tierguard.flows.model import FlowError, FlowRecord
 from tierguard.flows.read import read_flows
 from tierguard.flows.source import InputError
 from tierguard.inventory.build import build_inventory
-from tierguard.inventory.load import load_inventory
-from tierguard.inventory.model import Endpoint, EndpointKind, Inventory
+from tierguard.inventory.load import load_inventory, repository_objects
 from tierguard.loader import paths
 from tierguard.loader.discovery import DiscoveryError, discover
 from tierguard.loader.files import display_name, load_file
@@ -51,7 +50,6 @@ HELP = ("Service graph and flow table of recorded traffic evaluated against the 
         "(allowed, denied, would-be-denied by staged policies) plus policy gaps.")
 DEFAULT_VERSION = "3.32"
 # Rendered objects that are peers (inventory), not policy.
-_PEER_KINDS = frozenset({"NetworkSet", "GlobalNetworkSet", "HostEndpoint"})
 _POLICY_KINDS = frozenset({"NetworkPolicy", "GlobalNetworkPolicy", "StagedNetworkPolicy",
                            "StagedGlobalNetworkPolicy", "StagedKubernetesNetworkPolicy",
                            "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
@@ -157,34 +155,20 @@ def _edition(args: argparse.Namespace, environment: Environment | None) -> Editi
     return environment.edition if environment else Edition.OSS
 
 
-def _peer_objects(resources: Sequence[ResourceDoc]) -> list[ResourceDoc]:
-    return [r for r in resources if r.kind in _PEER_KINDS]
-
-
-def _evaluator(models: Sequence[object], peers: Sequence[ResourceDoc], inventory_path: Path | None,
+def _evaluator(models: Sequence[object], resources: Sequence[ResourceDoc], inventory_path: Path | None,
                version: CalicoVersion, edition: Edition) -> tuple[Evaluator, list[Diagnostic]]:
     """Compile the policies and index the inventory plus the repository's own network sets."""
     enterprise = edition is Edition.ENTERPRISE
     policy_set, diagnostics = compile_policy_set(models, version, edition)
-    inventory = Inventory.create((), {}, {}, (), ())
+    peers = repository_objects(resources)
     if inventory_path is not None:
-        inventory, found = load_inventory(inventory_path, enterprise_labels=enterprise)
-        diagnostics += found
-    endpoints: list[Endpoint] = list(inventory.endpoints)
-    if peers:
-        namespaces: list[dict[str, object]] = [
-            {"apiVersion": "v1", "kind": "Namespace",
-             "metadata": {"name": ns.name, "labels": dict(ns.labels)}}
-            for ns in inventory.namespaces.values()]
-        spans: list[Span | None] = [None] * len(namespaces) + [p.span for p in peers]
-        extra, found = build_inventory([*namespaces, *(p.root.to_plain() for p in peers)],
-                                       enterprise_labels=enterprise, spans=spans)
-        diagnostics += found
-        known = {(e.kind, e.namespace, e.name) for e in endpoints}
-        endpoints += [e for e in extra.endpoints if e.kind is not EndpointKind.WORKLOAD
-                      and (e.kind, e.namespace, e.name) not in known]
-    topology = Topology(endpoints, inventory.services, inventory.nodes)
-    profiles = {p.name: p for e in endpoints for p in profiles_for(e)}
+        inventory, found = load_inventory(inventory_path, enterprise_labels=enterprise, repository_objects=peers)
+    else:
+        inventory, found = build_inventory([obj for obj, _ in peers], enterprise_labels=enterprise,
+                                           spans=[span for _, span in peers])
+    diagnostics += found
+    topology = Topology(inventory.endpoints, inventory.services, inventory.nodes)
+    profiles = {p.name: p for e in inventory.endpoints for p in profiles_for(e)}
     return Evaluator(policy_set, topology, profiles.values()), diagnostics
 
 
@@ -208,7 +192,7 @@ def _from_environment(args: argparse.Namespace) -> Loaded:
                                    if environment.inventory else None)
     notes = () if inventory else ((f"no inventory for {environment.name}: only network sets "
                                    "and host endpoints from the repository are known"),)
-    evaluator, found = _evaluator(models, _peer_objects(loaded.loaded.resources),
+    evaluator, found = _evaluator(models, loaded.loaded.resources,
                                   _existing(inventory), _version(args, environment),
                                   _edition(args, environment))
     # Relative to the working directory, so record locations read `flows/dev/x.jsonl.gz:12`.
@@ -250,7 +234,7 @@ def _from_paths(args: argparse.Namespace) -> Loaded:
             if model is not None:
                 models.append(model)
             resources.append(resource)
-    evaluator, found = _evaluator(models, _peer_objects(resources), _existing(args.inventory),
+    evaluator, found = _evaluator(models, resources, _existing(args.inventory),
                                   _version(args, None), _edition(args, None))
     inputs = (*args.policies, args.inventory, *args.flows)
     return Loaded("", evaluator, tuple(args.flows), inputs, tuple(diagnostics + found))

@@ -25,9 +25,7 @@ from tierguard.engine.ir import CalicoVersion, Edition, StagedAction
 from tierguard.flows.model import FlowError, FlowRecord
 from tierguard.flows.read import read_flows
 from tierguard.flows.source import InputError
-from tierguard.inventory.build import build_inventory
-from tierguard.inventory.load import load_inventory
-from tierguard.inventory.model import EndpointKind
+from tierguard.inventory.load import load_inventory, repository_objects
 from tierguard.loader.discovery import DiscoveryError
 from tierguard.loader.kustomize import RendererMissing
 from tierguard.loader.resources import ResourceDoc
@@ -44,7 +42,6 @@ NAME = "recommend"
 HELP = ("Recommend staged policies (one per namespace) from recorded flows, and prove them against "
         "the same flows.")
 DEFAULT_VERSION = "3.32"
-_SET_KINDS = ("NetworkSet", "GlobalNetworkSet", "HostEndpoint")
 _SHOWN = 20  # broken/unverifiable flow groups printed per namespace
 
 
@@ -128,20 +125,9 @@ def _models(resources: Sequence[ResourceDoc]) -> list[object]:
 
 def _world(resources: Sequence[ResourceDoc], inventory_path: Path, edition: Edition) -> tuple[World, list[Diagnostic]]:
     """Inventory endpoints plus the network sets and host endpoints kept with the policies."""
-    enterprise = edition is Edition.ENTERPRISE
-    inventory, problems = load_inventory(inventory_path, enterprise_labels=enterprise)
-    endpoints = list(inventory.endpoints)
-    sets = [r.root.to_plain() for r in resources if r.kind in _SET_KINDS]
-    if sets:
-        namespaces: list[dict[str, object]] = [
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns.name, "labels": dict(ns.labels)}}
-            for ns in inventory.namespaces.values()]
-        extra, found = build_inventory(namespaces + sets, enterprise_labels=enterprise)
-        problems += found
-        known = {(e.kind, e.namespace, e.name) for e in endpoints}
-        endpoints += [e for e in extra.endpoints if e.kind is not EndpointKind.WORKLOAD
-                      and (e.kind, e.namespace, e.name) not in known]
-    world = World(tuple(endpoints), inventory.services, inventory.nodes, tuple(_models(resources)))
+    inventory, problems = load_inventory(inventory_path, enterprise_labels=edition is Edition.ENTERPRISE,
+                                         repository_objects=repository_objects(resources))
+    world = World(inventory.endpoints, inventory.services, inventory.nodes, tuple(_models(resources)))
     return world, problems
 
 
