@@ -18,6 +18,7 @@ from tierguard.model import codes as model_codes
 from tierguard.rbac import codes as rbac_codes
 from tierguard.recommend import codes as recommend_codes
 from tierguard.review import codes as review_codes
+from tierguard.suppress import codes as suppress_codes
 
 
 def _families() -> tuple[tuple[CodeDoc, ...], ...]:
@@ -35,6 +36,7 @@ def _families() -> tuple[tuple[CodeDoc, ...], ...]:
         flows_codes.CODES,
         lint_codes.CODES,
         recommend_codes.CODES,
+        suppress_codes.CODES,
     )
 
 

@@ -8,21 +8,20 @@ loader gives exactly the same documents and diagnostics.
 from __future__ import annotations
 
 import yaml
-from yaml.constructor import SafeConstructor
-
 from tierguard.diagnostics import Diagnostic, Severity, Span
 from tierguard.loader import codes
 from tierguard.loader.gcpause import paused_gc
 from tierguard.loader.nodes import Document, LMap, LScalar, LSeq, Node, ScalarValue
 from tierguard.loader.yaml_source import Limits, LoadResult, _syntax_diagnostic, decode_source
+from yaml.constructor import SafeConstructor
 
 _Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def reference_load_yaml_text(text: str, file: str, limits: Limits = Limits()) -> LoadResult:
+def reference_load_yaml_text(text: str, file: str, limits: Limits | None = None) -> LoadResult:
     """The old `load_yaml_text`."""
     with paused_gc():
-        return _load(text, file, limits)
+        return _load(text, file, limits or Limits())
 
 
 class _Budget:

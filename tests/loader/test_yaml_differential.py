@@ -12,7 +12,6 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from loader_reference import reference_load_yaml_text
-
 from tierguard.loader.yaml_source import Limits, load_yaml_text
 
 _KEYS = ["a", "b", "kind", "name", "1", "true", "null", "'a'", '"b"', "<<", "? c"]

@@ -7,7 +7,6 @@ import ipaddress
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tierguard.rules.shapes import network_version
 
 _PARTS = st.sampled_from(["0", "00", "01", "7", "10", "99", "100", "199", "200", "249", "250", "255", "256", "300",

@@ -7,7 +7,6 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tierguard.validation.k8s_fastcheck import compile_schema
 from tierguard.validation.k8s_schema import K8sSchemas
 

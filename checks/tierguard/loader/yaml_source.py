@@ -155,7 +155,7 @@ def _construct_scalar(tag: str, value: str, style: str | None, start: _Mark, end
 class _Anchor:
     """A built anchored node, its alias-expanded size, and where it starts (None while being built)."""
 
-    __slots__ = ("node", "size", "mark")
+    __slots__ = ("mark", "node", "size")
 
     def __init__(self, mark: _Mark) -> None:
         self.node: Node | None = None

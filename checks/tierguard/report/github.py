@@ -1,4 +1,7 @@
-"""GitHub Actions workflow commands: `::error file=...,line=...,title=CODE::message`."""
+"""GitHub Actions workflow commands: `::error file=...,line=...,title=CODE::message`.
+
+Suppressed (waived) findings are not emitted: an annotation cannot be marked as waived.
+"""
 
 from __future__ import annotations
 

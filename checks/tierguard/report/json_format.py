@@ -1,4 +1,8 @@
-"""JSON: a public contract. `{"version": 1, "tool": ..., "diagnostics": [...]}`, one object per finding."""
+"""JSON: a public contract. `{"version": 1, "tool": ..., "diagnostics": [...], "suppressed": [...]}`.
+
+`diagnostics` holds the reported findings; `suppressed` the ones waived in the repository, each
+with `"suppressed": true` and the waiver's `justification`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 
 from tierguard.diagnostics import Diagnostic
 from tierguard.report.run import RunResult
+from tierguard.suppress.apply import Suppressed
 
 NAME = "json"
 SCHEMA_VERSION = 1
@@ -33,10 +38,17 @@ def diagnostic_object(diagnostic: Diagnostic, run: RunResult) -> dict[str, objec
     }
 
 
+def suppressed_object(suppressed: Suppressed, run: RunResult) -> dict[str, object]:
+    """One waived finding: the diagnostic's object plus why it is waived."""
+    return diagnostic_object(suppressed.diagnostic, run) | {"suppressed": True,
+                                                             "justification": suppressed.justification}
+
+
 def render(run: RunResult) -> str:
     document = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "tierguard", "version": run.tool_version},
         "diagnostics": [diagnostic_object(d, run) for d in run.diagnostics],
+        "suppressed": [suppressed_object(s, run) for s in run.suppressed],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 from tierguard import __version__
 from tierguard.catalog_types import CodeDoc
 from tierguard.diagnostics import Diagnostic
+from tierguard.suppress.apply import Suppressed
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,9 @@ class RunResult:
     tool_version: str = __version__
     # Where repository files are browsable (code docs links); default: the root as a file URI.
     docs_base: str = ""
+    # Findings waived in the repository (tierguard.io/ignore): shown as such, never counted as findings.
+    suppressed: tuple[Suppressed, ...] = ()
+    show_suppressed: bool = False  # text lists them one by one, not only as a tally
 
     @property
     def docs_uri(self) -> str:

@@ -10,6 +10,7 @@ from tierguard.catalog_types import CodeDoc
 from tierguard.diagnostics import Diagnostic, Severity
 from tierguard.report.locations import file_location
 from tierguard.report.run import RunResult
+from tierguard.suppress.apply import Suppressed
 
 NAME = "sarif"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -70,6 +71,13 @@ def _result(diagnostic: Diagnostic, index: dict[str, int]) -> dict[str, object]:
     return result
 
 
+def _suppressed_result(suppressed: Suppressed, index: dict[str, int]) -> dict[str, object]:
+    """A waived finding stays a result, marked as suppressed in source with the waiver's reason."""
+    result = _result(suppressed.diagnostic, index)
+    result["suppressions"] = [{"kind": "inSource", "justification": suppressed.justification}]
+    return result
+
+
 def render(run: RunResult) -> str:
     codes = sorted(run.codes)
     index = {code: position for position, code in enumerate(codes)}
@@ -85,7 +93,8 @@ def render(run: RunResult) -> str:
                 "rules": [_rule(run.codes[code], run.docs_uri) for code in codes],
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
-            "results": [_result(d, index) for d in run.diagnostics],
+            "results": [_result(d, index) for d in run.diagnostics]
+            + [_suppressed_result(s, index) for s in run.suppressed],
         }],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tierguard.diagnostics import Diagnostic
 from tierguard.report.run import RunResult
 
 NAME = "text"
@@ -13,15 +14,30 @@ def _clean(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def _lines(diagnostic: Diagnostic, justification: str | None = None) -> list[str]:
+    where = str(diagnostic.span) if diagnostic.span is not None else "<no location>"
+    severity = "" if diagnostic.severity.value == "error" else f"[{diagnostic.severity.value}] "
+    lines = [f"{_clean(where)}: {diagnostic.code} {severity}{_clean(diagnostic.message)}"]
+    if justification is not None:
+        lines.append(f"    suppressed: {_clean(justification)}")
+    if diagnostic.hint:
+        lines.append(f"    hint: {_clean(diagnostic.hint)}")
+    for key, value in diagnostic.data:
+        if key in ("source", "rendered"):
+            lines.append(f"    {key}: {_clean(value)}")
+    return lines
+
+
+def _tally(run: RunResult) -> list[str]:
+    """Suppressed findings stay visible: listed with --show-suppressed, else counted."""
+    if not run.suppressed:
+        return []
+    if run.show_suppressed:
+        listed = [line for s in run.suppressed for line in _lines(s.diagnostic, s.justification)]
+        return [*listed, f"{len(run.suppressed)} suppressed"]
+    return [f"{len(run.suppressed)} suppressed (tierguard.io/ignore; --show-suppressed lists them)"]
+
+
 def render(run: RunResult) -> str:
-    lines: list[str] = []
-    for diagnostic in run.diagnostics:
-        where = str(diagnostic.span) if diagnostic.span is not None else "<no location>"
-        severity = "" if diagnostic.severity.value == "error" else f"[{diagnostic.severity.value}] "
-        lines.append(f"{_clean(where)}: {diagnostic.code} {severity}{_clean(diagnostic.message)}")
-        if diagnostic.hint:
-            lines.append(f"    hint: {_clean(diagnostic.hint)}")
-        for key, value in diagnostic.data:
-            if key in ("source", "rendered"):
-                lines.append(f"    {key}: {_clean(value)}")
+    lines = [line for diagnostic in run.diagnostics for line in _lines(diagnostic)] + _tally(run)
     return "\n".join(lines) + ("\n" if lines else "")

@@ -11,8 +11,15 @@ from tierguard.model.calico import NetworkSet
 from tierguard.model.k8s import K8sNetworkPolicy
 from tierguard.model.located import Text
 from tierguard.rules.context import RuleContext
-from tierguard.rules.shapes import (calico_policy, finding, indexed, is_placeholder, network_version, rules_of,
-                                    sides)
+from tierguard.rules.shapes import (
+    calico_policy,
+    finding,
+    indexed,
+    is_placeholder,
+    network_version,
+    rules_of,
+    sides,
+)
 
 ID = "CAL207"
 NAME = "invalid-cidr"

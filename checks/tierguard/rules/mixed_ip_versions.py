@@ -8,8 +8,15 @@ from tierguard.catalog_types import CodeDoc
 from tierguard.diagnostics import Diagnostic, Severity
 from tierguard.model.located import Text
 from tierguard.rules.context import RuleContext
-from tierguard.rules.shapes import (calico_policy, finding, indexed, is_placeholder, network_version, rules_of,
-                                    sides)
+from tierguard.rules.shapes import (
+    calico_policy,
+    finding,
+    indexed,
+    is_placeholder,
+    network_version,
+    rules_of,
+    sides,
+)
 
 ID = "CAL203"
 NAME = "mixed-ip-versions"

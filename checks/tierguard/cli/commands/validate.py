@@ -13,10 +13,11 @@ import argparse
 import dataclasses
 import os
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tierguard import catalog
+from tierguard import catalog, lint
 from tierguard.cli.errors import UsageError
 from tierguard.config import Config, ConfigError, load_config
 from tierguard.config.model import Environment
@@ -25,6 +26,7 @@ from tierguard.lint.environment import lint_environment, lint_resources
 from tierguard.loader.discovery import DiscoveryError
 from tierguard.loader.gcpause import paused_gc
 from tierguard.loader.kustomize import RendererMissing
+from tierguard.loader.sourcemap import remap_all
 from tierguard.report import formatters
 from tierguard.report import get as get_formatter
 from tierguard.report import text as text_format
@@ -38,7 +40,8 @@ from tierguard.validation.pipeline import (
     validate_loaded,
     validate_paths,
 )
-from tierguard.validation.sources import load_stream
+from tierguard.suppress import Suppressed, Waiver, apply_waivers, waivers_of
+from tierguard.validation.sources import LoadedEnvironment, load_stream
 
 NAME = "validate"
 HELP = "Validate policy files, or an environment's rendered overlay, with file:line diagnostics."
@@ -53,6 +56,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", default="error", choices=[s.value for s in Severity],
                         help="lowest severity that makes the exit code 1 (default: error)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    parser.add_argument("--show-suppressed", action="store_true",
+                        help="list findings waived by tierguard.io/ignore (text format; else only counted)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -91,18 +96,34 @@ class _Tally:
     """What a run looked at, for the summary line, and what it found."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)
     environments: int = 0
+    inventories: int = 0  # environments whose inventory lints ran
     files: int = 0
     objects: int = 0
 
-    def add(self, result: ValidationResult, *, environment: bool = False) -> None:
-        """Count one validation result in."""
+    def add(self, result: ValidationResult, *, environment: bool = False,
+            relocate: Callable[[Sequence[Diagnostic]], list[Diagnostic]] = list) -> None:
+        """Count one validation result in, with the waivers of its objects (`relocate`: to source lines)."""
         self.diagnostics.extend(result.diagnostics)
+        parsed = waivers_of((c.resource for c in result.checked), catalog.all_codes())
+        self.diagnostics.extend(relocate(parsed.diagnostics))
+        self.waivers.extend(_relocated(parsed.waivers, relocate))
         self.objects += len(result.checked)
         if environment:
             self.environments += 1
         else:
             self.files += result.inputs
+
+
+def _relocated(waivers: Sequence[Waiver], relocate: Callable[[Sequence[Diagnostic]], list[Diagnostic]]) -> list[Waiver]:
+    """Waivers read from a rendered overlay, moved to their source lines like its findings are."""
+    probes = [Diagnostic(w.code, Severity.NOTE, "", w.span, w.resource, w.field_path) for w in waivers]
+    return [dataclasses.replace(w, span=p.span or w.span) for w, p in zip(waivers, relocate(probes), strict=True)]
+
+
+def _to_sources(loaded: LoadedEnvironment) -> Callable[[Sequence[Diagnostic]], list[Diagnostic]]:
+    return lambda diagnostics: remap_all(diagnostics, loaded.loaded.resources, loaded.sources)
 
 
 def _with_lints(result: ValidationResult, settings: Settings) -> ValidationResult:
@@ -127,7 +148,10 @@ def _validate_environments(config: Config, environments: list[Environment], tall
         loaded, result = validate_environment(config, environment)
         # The lints, with the environment's recorded inventory when it has one (LNT9xx).
         lints = lint_environment(config, environment, loaded, result.checked)
-        tally.add(dataclasses.replace(result, diagnostics=result.diagnostics + tuple(lints)), environment=True)
+        tally.add(dataclasses.replace(result, diagnostics=result.diagnostics + tuple(lints)), environment=True,
+                  relocate=_to_sources(loaded))
+        if environment.inventory and (config.root / environment.inventory).exists():
+            tally.inventories += 1
 
 
 def _default_run(config: Config, tally: _Tally) -> None:
@@ -174,10 +198,12 @@ def docs_base() -> str:
     return f"{server}/{repository}/blob/{sha}/" if server and repository and sha else ""
 
 
-def emit(diagnostics: tuple[Diagnostic, ...], args: argparse.Namespace, root: Path, scope: str = "") -> None:
+def emit(diagnostics: tuple[Diagnostic, ...], args: argparse.Namespace, root: Path, scope: str = "",
+         suppressed: tuple[Suppressed, ...] = ()) -> None:
     """Render with the chosen formatter to stdout or --output-file, and a one-line summary to stderr."""
     formatter = get_formatter(format_name(args.format))
-    output = formatter.render(RunResult(diagnostics, root, catalog.all_codes(), docs_base=docs_base()))
+    output = formatter.render(RunResult(diagnostics, root, catalog.all_codes(), docs_base=docs_base(),
+                                        suppressed=suppressed, show_suppressed=args.show_suppressed))
     if args.output_file is not None:
         try:
             args.output_file.write_text(output, encoding="utf-8")
@@ -187,17 +213,27 @@ def emit(diagnostics: tuple[Diagnostic, ...], args: argparse.Namespace, root: Pa
         sys.stdout.write(output)
     counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
     sys.stderr.write(f"tierguard validate: {scope}{counts[Severity.ERROR]} error(s), "
-                     f"{counts[Severity.WARNING]} warning(s), {counts[Severity.NOTE]} note(s)\n")
+                     f"{counts[Severity.WARNING]} warning(s), {counts[Severity.NOTE]} note(s)"
+                     f"{f', {len(suppressed)} suppressed' if suppressed else ''}\n")
+
+
+def _not_run(tally: _Tally) -> frozenset[str]:
+    """Codes no check of this run could report: waivers for them are not flagged as unused."""
+    if tally.inventories:
+        return frozenset()
+    return frozenset(code for code, module in lint.table().items() if module.NEEDS_INVENTORY)
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args.config)
     with paused_gc():  # one short-lived run builds only acyclic trees; see loader.gcpause
         tally = collect(args, config)
-    diagnostics = dedupe(tally.diagnostics)
+    # Waived findings are split off here, once: only the reported ones can fail the run.
+    waived = apply_waivers(dedupe(tally.diagnostics), tally.waivers, _not_run(tally))
+    diagnostics = dedupe(waived.diagnostics)
     scope = (f"{tally.environments} environment(s) rendered, {tally.files} file(s), "
              f"{tally.objects} object(s) checked: ")
-    emit(diagnostics, args, config.root, scope)
+    emit(diagnostics, args, config.root, scope, waived.suppressed)
     if args.exit_zero:
         return int(ExitCode.CLEAN)
     return int(exit_code_for(diagnostics, Severity(args.fail_on)))

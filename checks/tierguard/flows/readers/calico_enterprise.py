@@ -50,9 +50,13 @@ _ACTIONS: Mapping[str, Action] = MappingProxyType({m.value: m for m in Action
 _NOT_REPORTED = (None, "", "-")
 # Counts fields, in Counts order.
 _COUNT_FIELDS = ("num_flows", "packets_in", "packets_out", "bytes_in", "bytes_out")
-_PEER_FIELDS = {side: tuple(f"{side}_{name}" for name in (
-    "type", "namespace", "name", "name_aggr", "ip", "labels", "workload", "resolved_by"))
-    for side in ("source", "dest")}
+_PEER_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    side: tuple(f"{side}_{name}" for name in ("type", "namespace", "name", "name_aggr", "ip",
+                                              "labels", "workload", "resolved_by"))
+    for side in ("source", "dest")})
+# Entries per memo table before it is emptied: bounds memory when values hardly repeat (e.g.
+# source ports reported at aggregation level 0 make every source peer distinct).
+CACHE_LIMIT = 50_000
 
 
 class Caches:
@@ -134,8 +138,13 @@ def _trace(value: object, caches: Caches) -> _Trace:
     if value is None:
         key = ()
     elif type(value) is dict:
-        key = tuple((name, tuple(item) if type(item) is list else item)
-                    for name, item in value.items())
+        # Only these lists decide the trace (transit_policies go to the attributes); a
+        # missing key and null read the same.
+        every, enforced, pending = (value.get("all_policies"), value.get("enforced_policies"),
+                                    value.get("pending_policies"))
+        key = (tuple(every) if type(every) is list else every,
+               tuple(enforced) if type(enforced) is list else enforced,
+               tuple(pending) if type(pending) is list else pending)
     try:
         found = caches.traces.get(key) if key is not None else None
     except TypeError:  # an unhashable value (nested object): check it the slow way
@@ -147,6 +156,9 @@ def _trace(value: object, caches: Caches) -> _Trace:
         found = (enforced_raw, pending_raw, enforced, pending,
                  tuple(problems + pending_problems))
         if key is not None:
+            if len(caches.traces) >= CACHE_LIMIT:
+                caches.traces.clear()
+                caches.hits.clear()
             caches.traces[key] = found
     return found
 
@@ -169,6 +181,8 @@ def _cached_peer(doc: dict[str, Any], side: str, caches: Caches) -> Peer:
     except TypeError:
         return peer(doc, side, caches.partial)
     if found is None:
+        if len(caches.peers) >= CACHE_LIMIT:
+            caches.peers.clear()
         found = caches.peers[key] = peer(doc, side, caches.partial)
     return found
 
@@ -185,6 +199,8 @@ def _cached_service(doc: dict[str, Any], caches: Caches) -> ServiceRef | None:
             return caches.services[key]
     except TypeError:
         return service(doc)
+    if len(caches.services) >= CACHE_LIMIT:
+        caches.services.clear()
     found = caches.services[key] = service(doc)
     return found
 
