@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from tierguard.examplegen.generate import flow_records
 from tierguard.examplegen.topology import Topology, load_topology
 
-REPO = Path(__file__).resolve().parents[2]
-TOPOLOGY_FILE = REPO / "inventory" / "topology.yaml"
+from examplegen_paths import TOPOLOGY_FILE
 
 
 @pytest.fixture(scope="session")

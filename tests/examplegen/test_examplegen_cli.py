@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TOPOLOGY_FILE
+from examplegen_paths import TOPOLOGY_FILE
 from tierguard.examplegen.cli import main
 
 

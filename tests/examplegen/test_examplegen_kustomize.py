@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO
+from examplegen_paths import REPO
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO
+from examplegen_paths import REPO
 from tierguard.examplegen.generate import flow_files, inventory_yaml
 from tierguard.examplegen.topology import Topology
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TOPOLOGY_FILE
+from examplegen_paths import TOPOLOGY_FILE
 from tierguard.examplegen.topology import Topology, TopologyError, load_topology, parse_topology
 
 
