@@ -3,6 +3,10 @@
 Loading and validating build millions of small immutable objects (spans, nodes, models); each
 gen-2 collection then walks everything alive, which cost about 40% of a large load. Nothing built
 there forms reference cycles, so pausing the collector loses nothing; it is restored afterwards.
+
+On the way out the survivors are frozen (`gc.freeze`): reference counting still frees them when
+they are dropped, but the collector no longer re-walks hundreds of thousands of acyclic objects at
+its next full collection, which cost about a fifth of a validate run.
 """
 
 from __future__ import annotations
@@ -20,5 +24,6 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
