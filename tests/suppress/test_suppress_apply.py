@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from suppress_fixtures import FIELD
-
-from tierguard.diagnostics import Diagnostic, ResourceRef, Severity, Span, exit_code_for, ExitCode
+from tierguard.diagnostics import Diagnostic, ExitCode, ResourceRef, Severity, Span, exit_code_for
 from tierguard.suppress import Suppressed, Waiver, apply_waivers
 
 WEB = ResourceRef("GlobalNetworkPolicy", "security.web")

@@ -7,7 +7,6 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 from suppress_fixtures import FIELD, parse, resources
-
 from tierguard import catalog
 from tierguard.diagnostics import Diagnostic, ResourceRef, Severity, Span
 from tierguard.suppress import Waiver, waivers_of

@@ -7,7 +7,6 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
-
 from tierguard import catalog
 from tierguard.diagnostics import Diagnostic, ResourceRef, Severity, Span
 from tierguard.report import get

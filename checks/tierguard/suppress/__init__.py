@@ -6,7 +6,14 @@ Pure: ResourceDocs and Diagnostics in, waivers and split diagnostics out (no I/O
 from __future__ import annotations
 
 from tierguard.suppress.apply import Suppressed, SuppressionResult, apply_waivers
-from tierguard.suppress.waivers import ANNOTATION, Waiver, WaiverParse, WaiverSite, parse_waivers, waivers_of
+from tierguard.suppress.waivers import (
+    ANNOTATION,
+    Waiver,
+    WaiverParse,
+    WaiverSite,
+    parse_waivers,
+    waivers_of,
+)
 
-__all__ = ["ANNOTATION", "Suppressed", "SuppressionResult", "Waiver", "WaiverParse", "WaiverSite", "apply_waivers",
-           "parse_waivers", "waivers_of"]
+__all__ = ["ANNOTATION", "Suppressed", "SuppressionResult", "Waiver", "WaiverParse", "WaiverSite",
+           "apply_waivers", "parse_waivers", "waivers_of"]

@@ -31,6 +31,7 @@ from tierguard.report import formatters
 from tierguard.report import get as get_formatter
 from tierguard.report import text as text_format
 from tierguard.report.run import RunResult
+from tierguard.suppress import Suppressed, Waiver, apply_waivers, waivers_of
 from tierguard.validation.pipeline import (
     Settings,
     ValidationResult,
@@ -40,7 +41,6 @@ from tierguard.validation.pipeline import (
     validate_loaded,
     validate_paths,
 )
-from tierguard.suppress import Suppressed, Waiver, apply_waivers, waivers_of
 from tierguard.validation.sources import LoadedEnvironment, load_stream
 
 NAME = "validate"
