@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from tierguard.diagnostics import Diagnostic, Severity, Span
 from tierguard.engine import codes
@@ -185,11 +186,20 @@ def query_from_flow(resolver: Resolver, record: FlowRecord, memo: PeerMemo | Non
     if number is None:
         return Query(record.file, record.line, src_label, dst_label, None,
                      f"protocol {record.protocol.name!r} has no number")
-    recorded = tuple((key, value.value) for key, value in (("reporter", record.reporter),
-                                                          ("action", record.action))
-                     if value is not Reporter.UNKNOWN and value is not Action.UNKNOWN)
+    recorded = _RECORDED[record.reporter, record.action]
     return _query(record.file, record.line, src_label, dst_label, src_resolved, dst_resolved,
                   lambda s, d: make_packet(s, d, number, record.dest_port, src.port), recorded)
+
+
+def _recorded(reporter: Reporter, action: Action) -> tuple[tuple[str, str], ...]:
+    """The record's reporter and action as `recorded` shows them (not what was not reported)."""
+    return tuple((key, value.value) for key, value in (("reporter", reporter), ("action", action))
+                 if value is not Reporter.UNKNOWN and value is not Action.UNKNOWN)
+
+
+# Every (reporter, action) pair, computed once: enum `.value` lookups are slow per record.
+_RECORDED: Mapping[tuple[Reporter, Action], tuple[tuple[str, str], ...]] = MappingProxyType(
+    {(reporter, action): _recorded(reporter, action) for reporter in Reporter for action in Action})
 
 
 def _flow_end(resolver: Resolver, peer: FlowPeer, memo: PeerMemo | None) -> tuple[Resolved, str]:

@@ -143,6 +143,17 @@ class Peer:
     labels: tuple[str, ...] = ()  # "k=v" strings as reported, sorted
     workload: str = ""  # "Deployment/frontend" when known (Hubble, or resolution)
     resolved_by: str = ""  # "", "pod-ip", "node-ip", "service-ip", "public-ip"
+    # Readers share one Peer between the records that report it, and the duplicate check
+    # hashes every record: the hash is computed once (0 = not yet).
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        cached = self._hash
+        if not cached:
+            cached = hash((self.type, self.namespace, self.name, self.name_aggr, self.ip,
+                           self.port, self.labels, self.workload, self.resolved_by)) or 1
+            object.__setattr__(self, "_hash", cached)
+        return cached
 
     @property
     def label_map(self) -> Mapping[str, str]:
