@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tierguard.catalog_types import CodeDoc
+from tierguard.config import codes as config_codes
 from tierguard.engine import codes as engine_codes
 from tierguard.engine import compile_codes
 from tierguard.flows import codes as flows_codes
 from tierguard.inventory import codes as inventory_codes
 from tierguard.lint import codes as lint_codes
-from tierguard.config import codes as config_codes
 from tierguard.loader import codes as loader_codes
-from tierguard.rules import codes as rules_codes
-from tierguard.validation import codes as validation_codes
 from tierguard.model import codes as model_codes
 from tierguard.rbac import codes as rbac_codes
 from tierguard.recommend import codes as recommend_codes
 from tierguard.review import codes as review_codes
+from tierguard.rules import codes as rules_codes
 from tierguard.suppress import codes as suppress_codes
+from tierguard.validation import codes as validation_codes
 
 
 def _families() -> tuple[tuple[CodeDoc, ...], ...]:

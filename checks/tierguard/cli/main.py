@@ -13,16 +13,15 @@ from tierguard.cli.commands import codes as codes_cmd
 from tierguard.cli.commands import explain as explain_cmd
 from tierguard.cli.commands import flows as flows_cmd
 from tierguard.cli.commands import observe as observe_cmd
-from tierguard.cli.commands import simulate as simulate_cmd
-from tierguard.cli.commands import validate as validate_cmd
 from tierguard.cli.commands import rbac as rbac_cmd
 from tierguard.cli.commands import recommend as recommend_cmd
 from tierguard.cli.commands import review as review_cmd
 from tierguard.cli.commands import review_comment as review_comment_cmd
 from tierguard.cli.commands import selector as selector_cmd
+from tierguard.cli.commands import simulate as simulate_cmd
+from tierguard.cli.commands import validate as validate_cmd
 from tierguard.cli.errors import UsageError
 from tierguard.diagnostics import ExitCode
-
 
 __all__ = ["UsageError", "build_parser", "entry", "main"]
 
@@ -64,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (e.g. `tierguard codes | head`): not an error of ours.
         _silence_stdout()
         return int(ExitCode.CLEAN)
-    except Exception:  # noqa: BLE001 - the one place internal errors become exit 3
+    except Exception:
         logging.getLogger("tierguard").exception("internal error")
         print("tierguard: internal error (exit 3); the traceback above is a bug, please report it.",
               file=sys.stderr)

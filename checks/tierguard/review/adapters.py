@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
 from tierguard.config.model import Config, Environment
 from tierguard.diagnostics import Diagnostic, Severity
 from tierguard.engine.compile import compile_policy_set
 from tierguard.engine.evaluate import Evaluator
-from tierguard.engine.ir import PolicySet
+from tierguard.engine.ir import Edition, PolicySet
 from tierguard.engine.topology import Topology
 from tierguard.flows import codes as flow_codes
 from tierguard.flows.model import FlowError, FlowRecord
@@ -33,7 +34,6 @@ from tierguard.flows.read import read_flows
 from tierguard.flows.source import InputError
 from tierguard.flows.store import FlowStore, StoreError, content_hash
 from tierguard.flows.store_schema import SCHEMA_VERSION
-from tierguard.engine.ir import Edition
 from tierguard.inventory.build import build_inventory
 from tierguard.inventory.model import Endpoint, EndpointKind, Inventory
 from tierguard.loader.files import display_name

@@ -75,7 +75,7 @@ class _Generator:
         names = ", ".join(f"_c{i}" for i in range(len(self._constants)))
         source = f"def _make({names}):\n    return lambda L: {body}\n"
         namespace: dict[str, object] = {"__builtins__": {}}
-        exec(compile(source, "<selector>", "exec"), namespace)  # noqa: S102 - see module doc
+        exec(compile(source, "<selector>", "exec"), namespace)
         make = namespace["_make"]
         predicate: Predicate = make(*self._constants)  # type: ignore[operator]
         return predicate

@@ -391,7 +391,7 @@ def run(args: argparse.Namespace) -> int:
     stream: BinaryIO = sys.stdout.buffer
     if args.output_file:
         try:
-            stream = open(args.output_file, "wb")  # noqa: SIM115
+            stream = open(args.output_file, "wb")
         except OSError as error:
             raise UsageError(f"{args.output_file}: {error.strerror or error}") from None
     try:
