@@ -46,18 +46,15 @@ from tierguard.flows.model import FlowError, FlowRecord, SourceFormat
 from tierguard.flows.read import is_store_location, read_flow_slice, read_flows
 from tierguard.flows.readers.base import ReadOptions
 from tierguard.flows.source import InputError, is_gzip, sniff
-from tierguard.inventory.build import build_inventory
-from tierguard.inventory.load import load_inventory
-from tierguard.inventory.model import EndpointKind
+from tierguard.inventory.load import load_inventory, repository_objects
 from tierguard.loader.discovery import DiscoveryError, discover
 from tierguard.loader.files import display_name, load_file
-from tierguard.loader.resources import extract_resources
+from tierguard.loader.resources import ResourceDoc, extract_resources
 from tierguard.model.build import build_resource
 
 NAME = "simulate"
 HELP = "Simulate flow logs or probes against the policies and an inventory (verdicts and traces)."
 DEFAULT_VERSION = "3.32"
-_SET_KINDS = ("NetworkSet", "GlobalNetworkSet", "HostEndpoint")
 _PROBE_SUFFIXES = (".csv", ".yaml", ".yml")
 _HEAD_SHARE = 0.04  # of a parallel input simulated by the parent to warm the caches first
 _NO_FUTURE = 1 << 62  # "now" for read_flows: no record is in the future for a simulation
@@ -121,36 +118,26 @@ def load_setup(args: argparse.Namespace) -> Setup:
         raise UsageError(f"{args.inventory}: no such file")
     diagnostics: list[Diagnostic] = []
     models: list[object] = []
-    set_objects: list[dict[str, object]] = []
+    resources: list[ResourceDoc] = []
     for path in files:
         loaded = load_file(path, display_name(path, cwd))
         diagnostics += loaded.diagnostics
         extracted = extract_resources(loaded.documents)
         diagnostics += extracted.diagnostics
+        resources.extend(extracted.resources)
         for resource in extracted.resources:
             model, found = build_resource(resource.root, resource.file)
             diagnostics += found
             if model is not None:
                 models.append(model)
-            if resource.kind in _SET_KINDS:
-                set_objects.append(resource.root.to_plain())
     policy_set, found = compile_policy_set(models, version, edition)
     diagnostics += found
-    inventory, found = load_inventory(args.inventory, enterprise_labels=edition is Edition.ENTERPRISE)
+    # Network sets and host endpoints kept in the policy repository join the recorded inventory.
+    inventory, found = load_inventory(args.inventory, enterprise_labels=edition is Edition.ENTERPRISE,
+                                      repository_objects=repository_objects(resources))
     diagnostics += found
-    endpoints = list(inventory.endpoints)
-    if set_objects:  # network sets and host endpoints kept in the policy repository
-        namespaces: list[dict[str, object]] = [{"apiVersion": "v1", "kind": "Namespace",
-                       "metadata": {"name": ns.name, "labels": dict(ns.labels)}}
-                      for ns in inventory.namespaces.values()]
-        extra, found = build_inventory(namespaces + set_objects,
-                                       enterprise_labels=edition is Edition.ENTERPRISE)
-        diagnostics += found
-        known = {(e.kind, e.namespace, e.name) for e in endpoints}
-        endpoints += [e for e in extra.endpoints if e.kind is not EndpointKind.WORKLOAD
-                      and (e.kind, e.namespace, e.name) not in known]
-    topology = Topology(endpoints, inventory.services, inventory.nodes)
-    profiles = {p.name: p for e in endpoints for p in profiles_for(e)}
+    topology = Topology(inventory.endpoints, inventory.services, inventory.nodes)
+    profiles = {p.name: p for e in inventory.endpoints for p in profiles_for(e)}
     evaluator = Evaluator(policy_set, topology, profiles.values())
     diagnostics += undeclared_named_ports(policy_set, topology)
     return Setup(evaluator, tuple(diagnostics))
