@@ -14,7 +14,8 @@ from tierguard.suppress.apply import Suppressed
 
 NAME = "sarif"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
+# SARIF result levels of our severities; the review's SARIF writer uses the same table.
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
 
 def _rule(doc: CodeDoc, docs_uri: str) -> dict[str, object]:
@@ -25,7 +26,7 @@ def _rule(doc: CodeDoc, docs_uri: str) -> dict[str, object]:
         "shortDescription": {"text": doc.summary},
         "fullDescription": {"text": full},
         "helpUri": docs_uri + doc.help_uri,
-        "defaultConfiguration": {"level": _LEVEL[doc.default_severity]},
+        "defaultConfiguration": {"level": LEVELS[doc.default_severity]},
     }
 
 
@@ -58,7 +59,7 @@ def _result(diagnostic: Diagnostic, index: dict[str, int]) -> dict[str, object]:
     text = diagnostic.message + note
     result: dict[str, object] = {
         "ruleId": diagnostic.code,
-        "level": _LEVEL[diagnostic.severity],
+        "level": LEVELS[diagnostic.severity],
         "message": {"text": text},
         "locations": locations,
         "partialFingerprints": {"tierguard/v1": _fingerprint(diagnostic)},

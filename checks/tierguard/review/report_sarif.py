@@ -15,6 +15,7 @@ from typing import Any
 from tierguard import __version__, catalog
 from tierguard.catalog_types import CodeDoc
 from tierguard.diagnostics import Severity, Span
+from tierguard.report.sarif import LEVELS
 from tierguard.review import codes
 from tierguard.review.model import (
     FindingStatus,
@@ -24,7 +25,6 @@ from tierguard.review.model import (
 )
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 JsonObject = dict[str, Any]
 
 
@@ -127,7 +127,7 @@ class _Emitter:
         fingerprint = hashlib.sha256(f"{code}|{env}|{message}".encode()).hexdigest()[:32]
         self.results.append({
             "ruleId": code,
-            "level": _LEVEL[severity],
+            "level": LEVELS[severity],
             "message": {"text": message},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": where.file, "uriBaseId": "%SRCROOT%"},
@@ -143,7 +143,7 @@ def _descriptor(code: str) -> JsonObject:
         "id": code,
         "name": doc.name if doc else code,
         "shortDescription": {"text": doc.summary if doc else code},
-        "defaultConfiguration": {"level": _LEVEL[doc.default_severity] if doc else "warning"},
+        "defaultConfiguration": {"level": LEVELS[doc.default_severity] if doc else "warning"},
     }
     if doc is not None:
         descriptor["fullDescription"] = {"text": doc.why or doc.summary}
@@ -152,10 +152,5 @@ def _descriptor(code: str) -> JsonObject:
 
 
 def _doc(code: str) -> CodeDoc | None:
-    for doc in codes.CODES:
-        if doc.code == code:
-            return doc
-    try:
-        return catalog.all_codes().get(code)
-    except ValueError:
-        return None
+    """The code's documentation from the catalog (review codes are one of its families)."""
+    return catalog.all_codes().get(code)
