@@ -6,6 +6,7 @@ import enum
 import ipaddress
 from dataclasses import dataclass
 
+from tierguard.fastinit import fast_init
 from tierguard.inventory.model import Endpoint, EndpointKind, IPAddress
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -147,6 +148,7 @@ class Peer:
         return "unknown peer"
 
 
+@fast_init  # built once per flow record
 @dataclass(frozen=True, slots=True)
 class Packet:
     """The first packet of a connection: Calico evaluates policy on conntrack NEW (§3.1)."""

@@ -26,6 +26,7 @@ from tierguard.engine.trace import (
     hit_name,
     name_part,
 )
+from tierguard.fastinit import fast_init
 from tierguard.flows import codes as flow_codes
 from tierguard.flows.model import Action, EndpointType, FlowError, FlowRecord, Reporter
 from tierguard.flows.model import Peer as FlowPeer
@@ -48,6 +49,7 @@ class Probe:
     protocol: str
 
 
+@fast_init  # built once per flow record
 @dataclass(frozen=True, slots=True)
 class Query:
     """One input record ready to evaluate (packet set) or reported as unresolvable (error set)."""
@@ -257,8 +259,8 @@ class ResultRenderer:
         self._sides: dict[int, tuple[SideResult, tuple[
             list[str] | None, list[dict[str, object]] | None, tuple[str, ...]]]] = {}
 
-    def _side(self, side: SideResult | None
-              ) -> tuple[list[str] | None, list[dict[str, object]] | None, tuple[str, ...]]:
+    def side_parts(self, side: SideResult | None
+                   ) -> tuple[list[str] | None, list[dict[str, object]] | None, tuple[str, ...]]:
         """(hit strings, located hits, doubt notes) of one side, cached by identity."""
         if side is None:
             return _NO_SIDE
@@ -281,7 +283,7 @@ class ResultRenderer:
         traces: dict[str, object] = {}
         doubts: set[str] = set()
         for label, mode in modes:
-            src, dst = self._side(mode.src), self._side(mode.dst)
+            src, dst = self.side_parts(mode.src), self.side_parts(mode.dst)
             out[f"{label}_policies"] = {"src": src[0], "dst": dst[0]}
             traces[label] = {"src": src[1], "dst": dst[1]}
             doubts.update(src[2], dst[2])
@@ -294,7 +296,8 @@ class ResultRenderer:
             out["notes"] = sorted(doubts)
         return out
 
-    def render(self, query: Query, result: FlowResult | None) -> dict[str, object]:
+    def head(self, query: Query) -> dict[str, object]:
+        """The record's own fields, which `render` puts before the verdicts."""
         out: dict[str, object] = {"file": query.file, "line": query.line, "src": query.source,
                                   "dst": query.dest}
         if query.packet is not None:
@@ -304,10 +307,22 @@ class ResultRenderer:
             out["recorded"] = dict(query.recorded)
         if query.resolution:
             out["resolution"] = query.resolution
+        return out
+
+    @staticmethod
+    def error_of(query: Query, result: FlowResult | None) -> str:
+        """Why the record has no verdict, or "" when it has one."""
         error = query.error or (result.error if result is not None else "") or ""
         if error or result is None or result.enforced is None or result.pending is None:
+            return error or "not evaluated"
+        return ""
+
+    def render(self, query: Query, result: FlowResult | None) -> dict[str, object]:
+        out = self.head(query)
+        error = self.error_of(query, result)
+        if error or result is None or result.enforced is None or result.pending is None:
             out.update(verdict=None, pending_verdict=None, enforced_policies=None,
-                       pending_policies=None, error=error or "not evaluated")
+                       pending_policies=None, error=error)
             return out
         out.update(self._verdict_part(result))
         if result.doubts:

@@ -19,6 +19,7 @@ from tierguard.engine.ir import (
 from tierguard.engine.match import Why
 from tierguard.engine.order import FORMAT_B_SINCE, bare_name, tier_rest
 from tierguard.engine.packet import Packet
+from tierguard.fastinit import fast_init
 
 PROFILE_TIER = "__PROFILE__"
 NO_MATCH_PROFILE = "__NO_MATCH__"
@@ -172,6 +173,7 @@ class ModeResult:
     dst: SideResult | None
 
 
+@fast_init  # built once per flow record
 @dataclass(frozen=True, slots=True)
 class FlowResult:
     packet: Packet | None

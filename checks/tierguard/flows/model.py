@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tierguard.diagnostics import Diagnostic, Severity
+from tierguard.fastinit import fast_init
 
 
 class EndpointType(enum.Enum):
@@ -175,6 +176,7 @@ class Protocol:
     name: str  # felix spelling: tcp, udp, icmp, icmp6, sctp, ... or the decimal number
 
 
+@fast_init  # built once per flow record
 @dataclass(frozen=True, slots=True)
 class Counts:
     flows: int = 0
@@ -192,6 +194,7 @@ class Counts:
         return self.bytes_in + self.bytes_out
 
 
+@fast_init  # built once per flow record
 @dataclass(frozen=True, slots=True)
 class FlowRecord:
     """A normalized flow record. Times are unix milliseconds, inclusive window.

@@ -51,6 +51,7 @@ from tierguard.loader.discovery import DiscoveryError, discover
 from tierguard.loader.files import display_name, load_file
 from tierguard.loader.resources import ResourceDoc, extract_resources
 from tierguard.model.build import build_resource
+from tierguard.report.simulate_jsonl import SimulateJsonLines
 
 NAME = "simulate"
 HELP = "Simulate flow logs or probes against the policies and an inventory (verdicts and traces)."
@@ -271,13 +272,18 @@ def _write_stream(setup: Setup, queries: Iterator[Query], fmt: str, replace: boo
     """Evaluate and write jsonl/text records as they come; collect them for json."""
     renderer = ResultRenderer(setup.evaluator, replace)
     collected: list[dict[str, object]] = []
+    if fmt == "jsonl":
+        lines = SimulateJsonLines(renderer)
+        for query, result in evaluate_queries(setup.evaluator, queries, replace):
+            if renderer.error_of(query, result):
+                diagnostics.append(_record_diagnostic(query))
+            stream.write(lines.line(query, result))
+        return collected
     for query, result in evaluate_queries(setup.evaluator, queries, replace):
         item = renderer.render(query, result)
         if item.get("error"):
             diagnostics.append(_record_diagnostic(query))
-        if fmt == "jsonl":
-            stream.write(orjson.dumps(item) + b"\n")
-        elif fmt == "text":
+        if fmt == "text":
             stream.write(_text_line(item).encode() + b"\n")
         else:
             collected.append(item)

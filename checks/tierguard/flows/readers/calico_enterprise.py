@@ -6,8 +6,7 @@ the Linseed document with all four) and both hit-string formats (flow-formats.md
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -55,13 +54,6 @@ _PEER_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     side: tuple(f"{side}_{name}" for name in ("type", "namespace", "name", "name_aggr", "ip",
                                               "labels", "workload", "resolved_by"))
     for side in ("source", "dest")})
-_RECORD_FIELDS = ("start_ms", "end_ms", "source", "dest", "dest_port", "protocol", "reporter",
-                  "action", "enforced", "pending", "enforced_raw", "pending_raw", "counts",
-                  "format", "file", "line", "dest_service", "observer", "attributes")
-if tuple(f.name for f in dataclasses.fields(FlowRecord)) != _RECORD_FIELDS:
-    raise ImportError("FlowRecord fields changed: update _RECORD_FIELDS and build()")
-_RECORD_SLOTS: tuple[Callable[[object, object], None], ...] = tuple(
-    getattr(FlowRecord, name).__set__ for name in _RECORD_FIELDS)
 # Entries per memo table before it is emptied: bounds memory when values hardly repeat (e.g.
 # source ports reported at aggregation level 0 make every source peer distinct).
 CACHE_LIMIT = 50_000
@@ -121,7 +113,7 @@ def build(obj: dict[str, Any], label: str, line: int, caches: Caches | None = No
         dest_port = port_or_none(dest_port, "dest_port")
     elif dest_port is not None and not 0 <= dest_port <= 65535:
         dest_port = port_or_none(dest_port, "dest_port")  # raises the range error
-    record = _new_record(  # the arguments in _RECORD_FIELDS order
+    record = FlowRecord(  # positional: the fields in order (FlowRecord has a fast __init__)
         start_ms, end_ms, source, dest, dest_port, _protocol(get("proto"), caches),
         _REPORTERS[reporter] if type(reporter) is str and reporter in _REPORTERS
         else _enum(Reporter, reporter, "reporter"),
@@ -134,16 +126,6 @@ def build(obj: dict[str, Any], label: str, line: int, caches: Caches | None = No
         SourceFormat.CALICO_ENTERPRISE, label, line, _cached_service(doc, caches),
         host if type(host := get("host")) is str else text(host, "host"), _attributes(doc))
     return record, list(problems)
-
-
-def _new_record(*values: object) -> FlowRecord:
-    """FlowRecord(*values), written through its slots: the frozen dataclass's __init__ sets
-    each field with object.__setattr__, a third of the cost of building a record here. It
-    has no __post_init__ or checks to skip, so the result is the same object."""
-    record: FlowRecord = object.__new__(FlowRecord)
-    for write, value in zip(_RECORD_SLOTS, values, strict=True):
-        write(record, value)
-    return record
 
 
 def _trace(value: object, caches: Caches) -> _Trace:
