@@ -23,7 +23,14 @@ from tierguard.engine.ir import (
     StagedAction,
 )
 from tierguard.engine.match import RuleMatcher
-from tierguard.engine.memo import KeyFacts, NetsIndex, SelectorIndex, SideKeys, key_facts
+from tierguard.engine.memo import (
+    KeyFacts,
+    NetsIndex,
+    SelectorIndex,
+    SideKeys,
+    key_facts,
+    packet_part,
+)
 from tierguard.engine.order import policy_sort_key, tier_sort_key
 from tierguard.engine.packet import Packet, Peer, in_space
 from tierguard.engine.topology import Topology
@@ -58,6 +65,11 @@ _ENFORCED_TWIN = {
 }
 
 
+# Local peers remembered per mode and direction before a table is emptied (peers are shared
+# per recorded peer, but a long run over ever-new addresses must not grow without bound).
+_LOCALS_LIMIT = 200_000
+
+
 def builtin_profile(name: str) -> CompiledProfile:
     """Kubernetes-derived profiles (§1.8): kns.<ns> allows everything, ksa.<ns>.<sa> has no rules."""
     if name.startswith("kns.") or name == "projectcalico-default-allow":
@@ -73,6 +85,11 @@ class Chain:
     tiers: tuple[tuple[CompiledTier, tuple[CompiledPolicy, ...]], ...]
     profiles: tuple[CompiledProfile, ...]
     facts: KeyFacts
+
+
+# (local peer, its endpoint, chain, local part of the memo key): kept alive by the entry, so the
+# ids that key it cannot be reused while it exists.
+_LocalEntry = tuple[Peer, Endpoint, Chain, tuple[object, ...]]
 
 
 def mode_policies(policies: Iterable[CompiledPolicy], mode: Mode) -> list[CompiledPolicy]:
@@ -124,6 +141,9 @@ class Evaluator:
         self._endpoint_chains: dict[tuple[int, int, int], tuple[Endpoint, Chain]] = {}
         self._mode_results: dict[tuple[int, int, int], ModeResult] = {}
         self._memo: dict[tuple[object, ...], SideResult] = {}
+        # Per mode: (egress, ingress) tables of local peer -> chain and key part (see _cached_side).
+        self._locals: dict[int, tuple[dict[int, _LocalEntry], dict[int, _LocalEntry]]] = {
+            id(mode): ({}, {}) for mode in Mode}
         all_rules = [r for p in policy_set.policies for r in p.ingress + p.egress]
         all_rules += [r for p in self._profiles.values() for r in p.ingress + p.egress]
         self._keys = SideKeys(self.matcher, NetsIndex(all_rules), SelectorIndex(all_rules))
@@ -187,12 +207,29 @@ class Evaluator:
     def side(self, endpoint: Endpoint, direction: Direction, pkt: Packet, mode: Mode,
              explain: bool = False) -> SideResult:
         """The verdict of `endpoint` for `direction` (egress at the source, ingress at the dest)."""
-        chain = self.chain(endpoint, direction, mode)
         if explain:
+            chain = self.chain(endpoint, direction, mode)
             return _Walk(self, chain, direction, pkt, mode, record=True).run()
         ingress = direction is Direction.INGRESS
         peer, local = (pkt.src, pkt.dst) if ingress else (pkt.dst, pkt.src)
-        key = self._keys.key(id(chain), chain.facts, local, peer, pkt)
+        return self._cached_side(self._locals[id(mode)][ingress], endpoint, direction, mode,
+                                 local, peer, pkt, packet_part(pkt))
+
+    def _cached_side(self, locals_: dict[int, _LocalEntry], endpoint: Endpoint,
+                     direction: Direction, mode: Mode, local: Peer, peer: Peer, pkt: Packet,
+                     pkt_part: tuple[object, ...]) -> SideResult:
+        """`side` through the memo. The chain and the local part of the key depend only on the
+        local peer (immutable, and shared by every record that reports it), so they are looked
+        up once per peer object in `locals_`, this mode and direction's table."""
+        entry = locals_.get(id(local))
+        if entry is None or entry[0] is not local or entry[1] is not endpoint:
+            chain = self.chain(endpoint, direction, mode)
+            if len(locals_) >= _LOCALS_LIMIT:
+                locals_.clear()
+            entry = locals_[id(local)] = (local, endpoint, chain,
+                                          self._keys.local_part(id(chain), chain.facts, local))
+        chain = entry[2]
+        key = (entry[3], self._keys.peer_part(chain.facts, peer), peer.space, pkt_part)
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = _Walk(self, chain, direction, pkt, mode, record=False).run()
@@ -201,44 +238,54 @@ class Evaluator:
     def evaluate(self, pkt: Packet, with_replace: bool = False,
                  explain: bool = False) -> FlowResult:
         """Both reporters, enforced and pending (and the replace preview if asked)."""
-        if not pkt.src.is_enforcing and not pkt.dst.is_enforcing:
+        src, dst = pkt.src, pkt.dst
+        if not src.is_enforcing and not dst.is_enforcing:
             return FlowResult(pkt, None, None, error=(
                 "neither end is a Calico endpoint in the inventory, so no Calico policy applies "
                 f"({pkt.describe()})"))
-        mixed = mixed_families(pkt)
-        if mixed:
-            return FlowResult(pkt, None, None, error=mixed)
-        if self._host_to_local(pkt.src, pkt.dst):
+        if src.ip is not None and dst.ip is not None and src.ip.version != dst.ip.version:
+            return FlowResult(pkt, None, None, error=mixed_families(pkt))
+        if self._host_to_local(src, dst):
             allow = {m: ModeResult(m, Verdict.ALLOW, None, None) for m in Mode}
             return FlowResult(pkt, allow[Mode.ENFORCED], allow[Mode.PENDING],
                               allow[Mode.REPLACE] if with_replace else None,
                               notes=(HOST_TO_LOCAL_NOTE,))
-        replace = self._mode(pkt, Mode.REPLACE, explain) if with_replace else None
-        notes = (WORKLOAD_TO_HOST_NOTE,) if self._to_own_host(pkt.src, pkt.dst) else ()
-        enforced = self._mode(pkt, Mode.ENFORCED, explain)
-        pending = self._mode(pkt, Mode.PENDING, explain)
-        denied = any(m is not None and m.verdict is Verdict.DENY
-                     for m in (enforced, pending, replace))
-        doubt = self._maybe_host_to_local(pkt.src, pkt.dst) if denied else ""
+        pkt_part = packet_part(pkt)
+        replace = self._mode(pkt, Mode.REPLACE, explain, pkt_part) if with_replace else None
+        notes = (WORKLOAD_TO_HOST_NOTE,) if self._to_own_host(src, dst) else ()
+        enforced = self._mode(pkt, Mode.ENFORCED, explain, pkt_part)
+        pending = self._mode(pkt, Mode.PENDING, explain, pkt_part)
+        denied = (enforced.verdict is Verdict.DENY or pending.verdict is Verdict.DENY
+                  or (replace is not None and replace.verdict is Verdict.DENY))
+        doubt = self._maybe_host_to_local(src, dst) if denied else ""
         return FlowResult(pkt, enforced, pending, replace, notes=notes,
                           doubts=(doubt,) if doubt else ())
 
-    def _mode(self, pkt: Packet, mode: Mode, explain: bool) -> ModeResult:
+    def _mode(self, pkt: Packet, mode: Mode, explain: bool,
+              pkt_part: tuple[object, ...]) -> ModeResult:
         src = dst = None
+        egress, ingress = self._locals[id(mode)]
         if pkt.src.is_enforcing:
             assert pkt.src.endpoint is not None
-            src = self.side(pkt.src.endpoint, Direction.EGRESS, pkt, mode, explain)
+            src = (self.side(pkt.src.endpoint, Direction.EGRESS, pkt, mode, True) if explain
+                   else self._cached_side(egress, pkt.src.endpoint, Direction.EGRESS, mode,
+                                          pkt.src, pkt.dst, pkt, pkt_part))
         if src is not None and src.verdict is Verdict.DENY:
             # The packet never leaves the source: no dst record exists (§3.1, §9.2).
             return ModeResult(mode, Verdict.DENY, src, None) if explain else \
-                self._mode_results.setdefault((id(mode), id(src), 0), ModeResult(
-                    mode, Verdict.DENY, src, None))
+                self._mode_result(mode, Verdict.DENY, src, None)
         if pkt.dst.is_enforcing:
             assert pkt.dst.endpoint is not None
-            dst = self.side(pkt.dst.endpoint, Direction.INGRESS, pkt, mode, explain)
+            dst = (self.side(pkt.dst.endpoint, Direction.INGRESS, pkt, mode, True) if explain
+                   else self._cached_side(ingress, pkt.dst.endpoint, Direction.INGRESS, mode,
+                                          pkt.dst, pkt.src, pkt, pkt_part))
         verdict = Verdict.DENY if dst is not None and dst.verdict is Verdict.DENY else Verdict.ALLOW
         if explain:
             return ModeResult(mode, verdict, src, dst)
+        return self._mode_result(mode, verdict, src, dst)
+
+    def _mode_result(self, mode: Mode, verdict: Verdict, src: SideResult | None,
+                     dst: SideResult | None) -> ModeResult:
         # Memoized sides live as long as the evaluator, so their ids identify them.
         key = (id(mode), id(src), id(dst))
         found = self._mode_results.get(key)

@@ -120,8 +120,18 @@ def key_facts(rules: list[CompiledRule], direction: Direction, index: NetsIndex,
                     any(s.service is not None for s in local_sides))
 
 
+def packet_part(pkt: Packet) -> tuple[object, ...]:
+    """What of the L4 header and family a memo key holds (the same for all sides of a packet)."""
+    return (pkt.protocol, pkt.dst_port, pkt.src_port, pkt.ip_version, pkt.icmp_type, pkt.icmp_code)
+
+
 class SideKeys:
-    """Builds memo keys from the per-address selector and CIDR bitmasks."""
+    """Builds memo keys from the per-address selector and CIDR bitmasks.
+
+    A key is (local part, peer part, peer space, packet part): the local part says which chain
+    and what of the local endpoint's address it observes, the peer part what of the peer's
+    (which selectors and CIDR lists match, or the exact address where a Service rule needs it).
+    """
 
     def __init__(self, matcher: RuleMatcher, nets: NetsIndex, selectors: SelectorIndex) -> None:
         self.matcher = matcher
@@ -133,16 +143,21 @@ class SideKeys:
             return 0
         return -1 if peer.ip is None else self.index.bits(peer) & mask
 
+    def local_part(self, chain_id: int, facts: KeyFacts, local: Peer) -> tuple[object, ...]:
+        """The same for every packet of one local peer under one chain (callers may cache it)."""
+        local_part = local.ip if facts.local_exact else self._nets(local, facts.local_nets)
+        return (chain_id, local.ident, local_part)
+
+    def peer_part(self, facts: KeyFacts, peer: Peer) -> object:
+        if facts.peer_exact:
+            return (peer.ident, peer.ip)
+        selected = (self.selectors.bits(peer, self.matcher) & facts.peer_selectors
+                    if facts.peer_selectors else 0)
+        return (selected, self._nets(peer, facts.peer_nets),
+                peer.ident if facts.peer_named_ports else 0)
+
     def key(self, chain_id: int, facts: KeyFacts, local: Peer, peer: Peer,
             pkt: Packet) -> tuple[object, ...]:
-        if facts.peer_exact:
-            peer_part: object = (peer.ident, peer.ip)
-        else:
-            selected = (self.selectors.bits(peer, self.matcher) & facts.peer_selectors
-                        if facts.peer_selectors else 0)
-            peer_part = (selected, self._nets(peer, facts.peer_nets),
-                         peer.ident if facts.peer_named_ports else 0)
-        local_part = local.ip if facts.local_exact else self._nets(local, facts.local_nets)
         # `space`: an unknown address's pvt/pub hint decides nets and may make selectors uncertain.
-        return (chain_id, local.ident, local_part, peer_part, peer.space, pkt.protocol,
-                pkt.dst_port, pkt.src_port, pkt.ip_version, pkt.icmp_type, pkt.icmp_code)
+        return (self.local_part(chain_id, facts, local), self.peer_part(facts, peer), peer.space,
+                packet_part(pkt))
