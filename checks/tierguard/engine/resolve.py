@@ -36,6 +36,11 @@ class Resolved:
     note: str = ""
     resolution: str = ""  # "labels": rebuilt from the record's labels (not in the inventory)
 
+    @property
+    def plain(self) -> bool:
+        """Found, with nothing to report: no error, note or label-based resolution."""
+        return self.peer is not None and not (self.error or self.note or self.resolution)
+
 
 def _from_endpoints(topology: Topology, found: tuple[Endpoint, ...], what: str) -> Resolved:
     if not found:
@@ -222,7 +227,8 @@ def make_packet(src: Peer, dst: Peer, protocol: str | int, dst_port: int | None,
                 icmp_code: int | None = None) -> Packet:
     """A packet between two peers; the IP version comes from whichever peer has an address."""
     number = protocol_number(protocol)
-    version = next((p.ip.version for p in (src, dst) if p.ip is not None), 4)
+    ip = src.ip if src.ip is not None else dst.ip
+    version = ip.version if ip is not None else 4
     if number in _ICMP:
         dst_port = src_port = None
     return Packet(src, dst, number, dst_port, src_port, version, icmp_type, icmp_code)

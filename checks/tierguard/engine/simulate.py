@@ -189,6 +189,16 @@ def query_from_flow(resolver: Resolver, record: FlowRecord, memo: PeerMemo | Non
         return Query(record.file, record.line, src_label, dst_label, None,
                      f"protocol {record.protocol.name!r} has no number")
     recorded = _RECORDED[record.reporter, record.action]
+    if src_resolved.plain and dst_resolved.plain:
+        # The common case, without _query's checks: both ends found, nothing to note.
+        assert src_resolved.peer is not None and dst_resolved.peer is not None
+        try:
+            packet = make_packet(src_resolved.peer, dst_resolved.peer, number, record.dest_port,
+                                 src.port)
+        except ValueError as error:
+            return Query(record.file, record.line, src_label, dst_label, None, str(error), (),
+                         recorded)
+        return Query(record.file, record.line, src_label, dst_label, packet, "", (), recorded)
     return _query(record.file, record.line, src_label, dst_label, src_resolved, dst_resolved,
                   lambda s, d: make_packet(s, d, number, record.dest_port, src.port), recorded)
 
