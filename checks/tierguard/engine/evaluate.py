@@ -146,7 +146,7 @@ class Evaluator:
             id(mode): ({}, {}) for mode in Mode}
         all_rules = [r for p in policy_set.policies for r in p.ingress + p.egress]
         all_rules += [r for p in self._profiles.values() for r in p.ingress + p.egress]
-        self._keys = SideKeys(self.matcher, NetsIndex(all_rules), SelectorIndex(all_rules))
+        self._keys = SideKeys(NetsIndex(all_rules), SelectorIndex(all_rules))
 
     def _all_tiers(self) -> tuple[CompiledTier, ...]:
         tiers = {t.name: t for t in self.policy_set.tiers}

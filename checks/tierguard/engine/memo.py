@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tierguard.engine.ir import CompiledRule, Direction, EntityMatch, IPNetwork
-from tierguard.engine.match import RuleMatcher
 from tierguard.engine.packet import Packet, Peer
 from tierguard.selector import Selector
 
@@ -29,7 +28,11 @@ class NetsIndex:
                 for nets in (side.nets, side.not_nets):
                     if nets is not None and nets not in self.ids:
                         self.ids[nets] = len(self.ids)
-        self._lists = list(self.ids)
+        # Every CIDR of every list as (family, network as int, netmask as int, the list's bit):
+        # integer tests, because `ip in network` costs microseconds and an address is tested
+        # against every CIDR of the policy set the first time it is seen.
+        self._cidrs = tuple((net.version, int(net.network_address), int(net.netmask), 1 << i)
+                            for nets, i in self.ids.items() for net in nets)
         self._bits: dict[int, int] = {}  # Peer.addr -> bits
 
     def mask(self, sides: Iterable[EntityMatch]) -> int:
@@ -46,10 +49,11 @@ class NetsIndex:
         if found is None:
             ip = peer.ip
             assert ip is not None
+            version, address = ip.version, int(ip)
             found = 0
-            for i, nets in enumerate(self._lists):
-                if any(n.version == ip.version and ip in n for n in nets):
-                    found |= 1 << i
+            for family, network, netmask, bit in self._cidrs:
+                if address & netmask == network and family == version:
+                    found |= bit
             self._bits[peer.addr] = found
         return found
 
@@ -76,13 +80,19 @@ class SelectorIndex:
             bits |= 1 << self.ids[sel]
         return bits
 
-    def bits(self, peer: Peer, matcher: RuleMatcher) -> int:
-        """Which selectors the peer's address matches (IP-set semantics), cached per identity."""
+    def bits(self, peer: Peer) -> int:
+        """Which selectors the peer's address matches (IP-set semantics), cached per identity.
+
+        Same answer as `RuleMatcher.peer_matches` for each selector, computed directly: an identity
+        is tested against every rule selector once, and its owners usually share one label set.
+        """
         found = self._bits.get(peer.ident)
         if found is None:
+            label_sets = list({id(o.labels): o.labels for o in peer.owners}.values())
             found = 0
             for i, sel in enumerate(self._selectors):
-                if matcher.peer_matches(sel, peer):
+                matches = sel.matches
+                if any(matches(labels) for labels in label_sets):
                     found |= 1 << i
             self._bits[peer.ident] = found
         return found
@@ -133,8 +143,7 @@ class SideKeys:
     (which selectors and CIDR lists match, or the exact address where a Service rule needs it).
     """
 
-    def __init__(self, matcher: RuleMatcher, nets: NetsIndex, selectors: SelectorIndex) -> None:
-        self.matcher = matcher
+    def __init__(self, nets: NetsIndex, selectors: SelectorIndex) -> None:
         self.index = nets
         self.selectors = selectors
 
@@ -151,7 +160,7 @@ class SideKeys:
     def peer_part(self, facts: KeyFacts, peer: Peer) -> object:
         if facts.peer_exact:
             return (peer.ident, peer.ip)
-        selected = (self.selectors.bits(peer, self.matcher) & facts.peer_selectors
+        selected = (self.selectors.bits(peer) & facts.peer_selectors
                     if facts.peer_selectors else 0)
         return (selected, self._nets(peer, facts.peer_nets),
                 peer.ident if facts.peer_named_ports else 0)
