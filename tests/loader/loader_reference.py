@@ -98,7 +98,7 @@ def _scalar_value(node: yaml.ScalarNode, constructor: SafeConstructor) -> Scalar
     if node.tag.startswith("tag:yaml.org,2002:"):
         try:
             value = constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError):
+        except (yaml.YAMLError, ValueError, KeyError, IndexError):  # e.g. `!!bool x`, `!!int ''`
             return str(node.value)
         if isinstance(value, (str, int, float, bool)) or value is None:
             return value

@@ -19,7 +19,7 @@ _SCALARS = ["x", "0", "17", "017", "0x1f", "0o17", "1_000", "1:20", "-3", "+4", 
             ".nan", "yes", "No", "on", "off", "true", "False", "~", "null", "", "2001-12-14", "2001-12-14 21:59:43.1",
             "10.0.0.0/24", "app == 'x' && b", "&&", "a & b", "=", "<<", "'quoted'", '"dq \\t \\u00e9"', "'it''s'",
             "!!str 5", "!!int 7", "!!int x", "!!float 1", "!!bool yes", "!!null ''", "!!binary aGk=",
-            "!!timestamp 2001-12-14", "!foo bar", "! 12", "!!map x", "!!python/none ''", "!!merge <<", "é ü"]
+            "!!timestamp 2001-12-14", "!!bool x", "!!int ''", "!foo bar", "! 12", "!!map x", "!!python/none ''", "!!merge <<", "é ü"]
 _ANCHORS = ["a", "b"]
 
 

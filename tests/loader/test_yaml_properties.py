@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
+from tierguard.loader.codes import YAML_EMPTY
 from tierguard.loader.nodes import LMap, LScalar, LSeq, Node
 from tierguard.loader.yaml_source import load_yaml_text
 
@@ -51,3 +51,15 @@ def test_multi_document_indexes_and_lines(documents: list[dict[str, Any]]) -> No
     assert [d.index for d in result.documents] == list(range(len(documents)))
     assert [d.root.to_plain() for d in result.documents] == documents
     assert all(isinstance(d.root, LMap) for d in result.documents)
+
+
+def _blank_or_comments(text: str) -> bool:
+    """The loader's former emptiness test, kept as the reference of the one that stops early."""
+    return not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1e\x85\u2028\u3000#a")), max_size=14))
+def test_empty_file_warning_exactly_for_blank_or_comment_only_text(text: str) -> None:
+    codes = [d.code for d in load_yaml_text(text, "f.yaml").diagnostics]
+    assert (codes == [YAML_EMPTY]) == _blank_or_comments(text)

@@ -54,3 +54,34 @@ def test_text_over_the_byte_limit() -> None:
 def test_empty_and_comment_only() -> None:
     assert _codes("") == [("YML006", 1, 1)]
     assert _codes("# just a comment\n\n") == [("YML006", 1, 1)]
+
+
+def test_malformed_tagged_scalars_keep_their_text() -> None:
+    # PyYAML's constructors raise KeyError / IndexError on these; the loader must not crash.
+    text = "a: !!bool x\nb: !!int ''\nc: !!float ''\nd: !!int _\ne: !!bool yes\n"
+    result = load_yaml_text(text, "f.yaml")
+    assert result.diagnostics == ()
+    assert result.documents[0].root.to_plain() == {"a": "x", "b": "", "c": "", "d": "_", "e": True}
+
+
+def test_a_syntax_error_after_a_malformed_tagged_scalar_wins() -> None:
+    assert _codes("[ a: !!bool yes\n a: *a\n") == [("YML001", 2, 3)]
+
+
+def test_built_nodes_are_the_real_frozen_classes() -> None:
+    # The builder fills slotted twins and then gives them their real class (yaml_source._SpanSlots).
+    import dataclasses
+
+    import pytest
+    from tierguard.diagnostics import Span
+    from tierguard.loader.nodes import LMap, LScalar, LSeq
+
+    root = load_yaml_text("a: [x, 1]\nb: {c: 'd'}\n", "f.yaml").documents[0].root
+    assert type(root) is LMap and root.index == {"a": 0, "b": 1}
+    key, seq = root.entries[0]
+    assert type(key) is LScalar and type(key.span) is Span and type(seq) is LSeq
+    assert seq == LSeq((LScalar("x", Span("f.yaml", 1, 5, 1, 6)), LScalar(1, Span("f.yaml", 1, 8, 1, 9))),
+                       Span("f.yaml", 1, 4, 1, 10))
+    assert hash(key.span) == hash(Span("f.yaml", 1, 1, 1, 2)) and key == LScalar("a", Span("f.yaml", 1, 1, 1, 2))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        key.span.line = 3  # type: ignore[misc]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tierguard.diagnostics import Span
+from tierguard.fastinit import fast_init
 from tierguard.loader.nodes import LMap, Node
 from tierguard.model.k8s import LabelSelector, read_label_selector
 from tierguard.model.located import Integer, Text, integer, mapping, sequence, text, texts
@@ -19,6 +20,7 @@ ADMIN_API_VERSION = "policy.networking.k8s.io/v1alpha1"
 CLUSTER_NETWORK_POLICY_API_VERSION = "policy.networking.k8s.io/v1alpha2"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PodsPeer:
     namespace_selector: LabelSelector | None
@@ -26,6 +28,7 @@ class PodsPeer:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AdminPeer:
     """One `from`/`to` entry, or the policy's `subject` (which has only namespaces/pods)."""
@@ -39,6 +42,7 @@ class AdminPeer:
     domain_names: tuple[Text, ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AdminPort:
     """A destination port: a number, an inclusive range, or a named port; protocol upper-case."""
@@ -52,6 +56,7 @@ class AdminPort:
     named_port: Text | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AdminRule:
     index: int
@@ -63,6 +68,7 @@ class AdminRule:
     ports: tuple[AdminPort, ...] | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AdminPolicy:
     """meta.kind is AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy."""

@@ -5,9 +5,12 @@ Fields a rule may cite keep their location; selectors stay text (parsed by compi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tierguard.diagnostics import Span
+from tierguard.fastinit import fast_init
 from tierguard.loader.nodes import LMap, LScalar, Node
 from tierguard.model.located import (
     Integer,
@@ -33,6 +36,7 @@ STAGED_POLICY_KINDS = frozenset({"StagedNetworkPolicy", "StagedGlobalNetworkPoli
 CALICO_POLICY_KINDS = frozenset({"NetworkPolicy", "GlobalNetworkPolicy"}) | STAGED_POLICY_KINDS
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ServiceAccountMatch:
     names: tuple[Text, ...]
@@ -40,6 +44,7 @@ class ServiceAccountMatch:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ServiceMatch:
     name: Text | None
@@ -47,6 +52,7 @@ class ServiceMatch:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class EntityRule:
     """`source` or `destination` of a rule; `path` is its field path, e.g. spec.ingress[0].source."""
@@ -66,6 +72,7 @@ class EntityRule:
     keys: tuple[str, ...] = ()  # the fields present, in source order
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class IcmpFields:
     type: Integer | None
@@ -73,6 +80,7 @@ class IcmpFields:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HttpPath:
     exact: Text | None
@@ -80,6 +88,7 @@ class HttpPath:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HttpMatch:
     methods: tuple[Text, ...]
@@ -87,6 +96,7 @@ class HttpMatch:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One ingress/egress rule; `index` is its position, `path` e.g. spec.egress[2]."""
@@ -106,6 +116,7 @@ class Rule:
     annotations: tuple[tuple[str, str], ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CalicoPolicy:
     """NetworkPolicy, GlobalNetworkPolicy, StagedNetworkPolicy or StagedGlobalNetworkPolicy."""
@@ -143,6 +154,7 @@ class CalicoPolicy:
         return self.tier.value if self.tier is not None and self.tier.value else "default"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Tier:
     meta: Meta
@@ -154,6 +166,7 @@ class Tier:
         return self.meta.name
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class NetworkSet:
     """NetworkSet (namespaced) or GlobalNetworkSet (meta.kind tells which)."""
@@ -167,6 +180,7 @@ class NetworkSet:
         return self.meta.kind == "GlobalNetworkSet"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class EndpointPort:
     name: Text | None
@@ -175,6 +189,7 @@ class EndpointPort:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HostEndpoint:
     meta: Meta
@@ -193,24 +208,43 @@ def _ports(parent: LMap, key: str) -> tuple[IntOrText, ...]:
     return tuple(port for port in found if port is not None)
 
 
+def _service_accounts(entity: LMap, key: str) -> ServiceAccountMatch | None:
+    accounts = mapping(entity.get(key))
+    return ServiceAccountMatch(texts(accounts, "names"), text(accounts, "selector"), accounts.span) \
+        if accounts is not None else None
+
+
+def _services(entity: LMap, key: str) -> ServiceMatch | None:
+    services = mapping(entity.get(key))
+    return ServiceMatch(text(services, "name"), text(services, "namespace"), services.span) \
+        if services is not None else None
+
+
+# Entity-rule field -> (EntityRule attribute, reader). An entity rule sets two or three of its
+# ten fields, so read_entity_rule reads only the keys present; each reader gives, for an absent
+# key, exactly the EntityRule default (None or ()).
+_ENTITY_FIELDS: dict[str, tuple[str, Callable[[LMap, str], object]]] = {
+    "nets": ("nets", texts), "notNets": ("not_nets", texts),
+    "selector": ("selector", text), "notSelector": ("not_selector", text),
+    "namespaceSelector": ("namespace_selector", text),
+    "serviceAccounts": ("service_accounts", _service_accounts), "services": ("services", _services),
+    "ports": ("ports", _ports), "notPorts": ("not_ports", _ports),
+    "domains": ("domains", texts),
+}
+
+
 def read_entity_rule(node: Node | None, path: str) -> EntityRule:
     entity = mapping(node)
     if entity is None:
         return EntityRule(path)
-    accounts = mapping(entity.get("serviceAccounts"))
-    services = mapping(entity.get("services"))
-    return EntityRule(
-        path=path, span=entity.span,
-        nets=texts(entity, "nets"), not_nets=texts(entity, "notNets"),
-        selector=text(entity, "selector"), not_selector=text(entity, "notSelector"),
-        namespace_selector=text(entity, "namespaceSelector"),
-        service_accounts=ServiceAccountMatch(texts(accounts, "names"), text(accounts, "selector"), accounts.span)
-        if accounts is not None else None,
-        services=ServiceMatch(text(services, "name"), text(services, "namespace"), services.span)
-        if services is not None else None,
-        ports=_ports(entity, "ports"), not_ports=_ports(entity, "notPorts"),
-        domains=texts(entity, "domains"), keys=tuple(entity.keys()),
-    )
+    keys = tuple(entity.keys())
+    fields: dict[str, Any] = {}
+    for key in keys:
+        known = _ENTITY_FIELDS.get(key)
+        if known is not None:
+            attribute, reader = known
+            fields[attribute] = reader(entity, key)
+    return EntityRule(path=path, span=entity.span, keys=keys, **fields)
 
 
 def _icmp(node: Node | None) -> IcmpFields | None:
@@ -230,21 +264,48 @@ def _http(node: Node | None) -> HttpMatch | None:
     return HttpMatch(texts(http, "methods"), tuple(paths), http.span)
 
 
+def _icmp_field(rule: LMap, key: str) -> IcmpFields | None:
+    return _icmp(rule.get(key))
+
+
+def _http_field(rule: LMap, key: str) -> HttpMatch | None:
+    return _http(rule.get(key))
+
+
+def _annotations(rule: LMap, key: str) -> tuple[tuple[str, str], ...]:
+    metadata = mapping(rule.get(key))
+    annotations = mapping(metadata.get("annotations")) if metadata is not None else None
+    if annotations is None:
+        return ()
+    return tuple((str(k.value), str(v.to_plain())) for k, v in annotations.entries)
+
+
+# Rule field -> (Rule attribute, reader) for the optional fields, read only when present (as
+# _ENTITY_FIELDS); for an absent key each reader gives exactly the Rule default.
+_RULE_FIELDS: dict[str, tuple[str, Callable[[LMap, str], object]]] = {
+    "ipVersion": ("ip_version", integer),
+    "protocol": ("protocol", int_or_text), "notProtocol": ("not_protocol", int_or_text),
+    "icmp": ("icmp", _icmp_field), "notICMP": ("not_icmp", _icmp_field),
+    "http": ("http", _http_field), "metadata": ("annotations", _annotations),
+}
+
+
 def read_rule(node: Node, index: int, path: str) -> Rule | None:
     rule = mapping(node)
     if rule is None:
         return None
-    metadata = mapping(rule.get("metadata"))
-    annotations = mapping(metadata.get("annotations")) if metadata is not None else None
+    fields: dict[str, Any] = {}
+    keys = rule.keys()
+    for key in keys:
+        known = _RULE_FIELDS.get(key)
+        if known is not None:
+            attribute, reader = known
+            fields[attribute] = reader(rule, key)
     return Rule(
         index=index, path=path, span=rule.span, action=text(rule, "action"),
         source=read_entity_rule(rule.get("source"), f"{path}.source"),
         destination=read_entity_rule(rule.get("destination"), f"{path}.destination"),
-        ip_version=integer(rule, "ipVersion"),
-        protocol=int_or_text(rule, "protocol"), not_protocol=int_or_text(rule, "notProtocol"),
-        icmp=_icmp(rule.get("icmp")), not_icmp=_icmp(rule.get("notICMP")), http=_http(rule.get("http")),
-        annotations=tuple((str(k.value), str(v.to_plain())) for k, v in annotations.entries)
-        if annotations is not None else (),
+        **fields,
     )
 
 

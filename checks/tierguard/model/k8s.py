@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tierguard.diagnostics import Span
+from tierguard.fastinit import fast_init
 from tierguard.loader.nodes import LMap, LScalar, Node
 from tierguard.model.located import (
     Integer,
@@ -27,6 +28,7 @@ from tierguard.model.meta import Meta, read_meta
 K8S_NETWORKING_API_VERSION = "networking.k8s.io/v1"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class LabelSelectorRequirement:
     key: Text | None
@@ -35,6 +37,7 @@ class LabelSelectorRequirement:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class LabelSelector:
     """A Kubernetes LabelSelector; an empty one (`{}`) selects everything."""
@@ -49,6 +52,7 @@ class LabelSelector:
         return not self.match_labels and not self.match_expressions
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class IPBlock:
     cidr: Text | None
@@ -56,6 +60,7 @@ class IPBlock:
     span: Span
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class K8sPeer:
     pod_selector: LabelSelector | None
@@ -65,6 +70,7 @@ class K8sPeer:
     path: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class K8sPort:
     protocol: Text | None
@@ -74,6 +80,7 @@ class K8sPort:
     path: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class K8sRule:
     """One ingress (`from`) or egress (`to`) rule; empty `peers` means all peers."""
@@ -85,6 +92,7 @@ class K8sRule:
     peers: tuple[K8sPeer, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class K8sNetworkPolicy:
     """networking.k8s.io/v1 NetworkPolicy, or StagedKubernetesNetworkPolicy (meta.kind tells)."""

@@ -84,6 +84,9 @@ def _describe(node: Node) -> str:
     return "a string"
 
 
+_STRING = ScalarType.STRING
+
+
 def _scalar_ok(value: object, kind: ScalarType) -> bool:
     if kind is ScalarType.STRING:  # the most common (a bool is not a str)
         return isinstance(value, str)
@@ -140,9 +143,12 @@ class Checker:
         for key, value in node.entries:
             name = str(key.value)
             sub = fields.get(name)
-            if (sub is not None and type(sub) is Scalar and type(value) is LScalar and not sub.enum
-                    and (value.value is None or _scalar_ok(value.value, sub.type))):
-                continue  # fast path for the common case: a well-typed scalar (what `check` accepts)
+            if type(sub) is Scalar and type(value) is LScalar and not sub.enum:
+                # Fast path for the common case, a well-typed scalar (what `check` accepts); the
+                # string test inlined, as most fields are strings.
+                scalar = value.value
+                if scalar is None or (type(scalar) is str if sub.type is _STRING else _scalar_ok(scalar, sub.type)):
+                    continue
             child = f"{path}.{name}" if path else name
             if sub is None:
                 if not spec.open:

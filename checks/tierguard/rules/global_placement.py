@@ -45,6 +45,8 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for text, path, rule_namespace_selector in selector_fields(policy):
         if "global" not in text.value or is_placeholder(text.value):
             continue
+        if rule_namespace_selector and text.value == "global()":
+            continue  # the one correct use, and the common one: no need to parse it to know
         try:
             root = parse(text.value).root
         except SelectorError:

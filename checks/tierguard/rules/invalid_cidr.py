@@ -53,6 +53,8 @@ def _texts(ctx: RuleContext) -> Iterator[tuple[Text, str, bool]]:
         for rule in rules_of(policy):
             for side in sides(rule):
                 for key, nets in (("nets", side.nets), ("notNets", side.not_nets)):
+                    if not nets:
+                        continue  # most sides have none: skip making the path
                     # Calico accepts a bare IP as a /32 or /128 (ParseCIDROrIP).
                     yield from ((t, p, False) for t, p in indexed(nets, f"{side.path}.{key}"))
     model = ctx.model

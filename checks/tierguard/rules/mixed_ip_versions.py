@@ -50,6 +50,8 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             if rule.ip_version is not None else None
         for side in sides(rule):
             for key, nets in (("nets", side.nets), ("notNets", side.not_nets)):
+                if not nets:
+                    continue  # most sides have none: skip making the path
                 for net, path in indexed(nets, f"{side.path}.{key}"):
                     version = _version(net)
                     if version is None:

@@ -87,15 +87,39 @@ def _compile(schema: Any) -> Check:
         checks.append(_object(schema.get("properties", {}), schema.get("additionalProperties", True)))
     if len(checks) == 1:
         return checks[0]
-    return lambda value: all(check(value) for check in checks)
+    return _all_of(tuple(checks))
+
+
+# The combinators below are plain loops rather than all()/any() over generator expressions:
+# these closures run for every node of every object checked, and a generator costs more to
+# create and resume than the few checks it feeds.
+
+
+def _all_of(checks: tuple[Check, ...]) -> Check:
+    def check(value: Any) -> bool:
+        for test in checks:
+            if not test(value):
+                return False
+        return True
+
+    return check
 
 
 def _type(argument: Any) -> Check:
     names = [argument] if isinstance(argument, str) else argument
     if not isinstance(names, list) or not all(isinstance(name, str) and name in _TYPES for name in names):
         raise _Unsupported(f"type {argument!r}")
-    tests = [_TYPES[name] for name in names]
-    return lambda value: any(test(value) for test in tests)
+    tests = tuple(_TYPES[name] for name in names)
+    if len(tests) == 1:
+        return tests[0]
+
+    def check(value: Any) -> bool:
+        for test in tests:
+            if test(value):
+                return True
+        return False
+
+    return check
 
 
 def _enum(argument: Any) -> Check:
@@ -116,14 +140,32 @@ def _items(argument: Any) -> Check:
     if not isinstance(argument, (dict, bool)):
         raise _Unsupported("items")
     item = _compile(argument)
-    return lambda value: not isinstance(value, list) or all(item(element) for element in value)
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, list):
+            return True
+        for element in value:
+            if not item(element):
+                return False
+        return True
+
+    return check
 
 
 def _required(argument: Any) -> Check:
     if not isinstance(argument, list):
         raise _Unsupported("required")
     names = tuple(argument)
-    return lambda value: not isinstance(value, dict) or all(name in value for name in names)
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for name in names:
+            if name not in value:
+                return False
+        return True
+
+    return check
 
 
 def _object(properties: Any, additional: Any) -> Check:
