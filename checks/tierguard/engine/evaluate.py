@@ -24,11 +24,11 @@ from tierguard.engine.ir import (
 )
 from tierguard.engine.match import RuleMatcher
 from tierguard.engine.memo import (
+    FactsIndex,
     KeyFacts,
     NetsIndex,
     SelectorIndex,
     SideKeys,
-    key_facts,
     packet_part,
 )
 from tierguard.engine.order import policy_sort_key, tier_sort_key
@@ -147,6 +147,7 @@ class Evaluator:
         all_rules = [r for p in policy_set.policies for r in p.ingress + p.egress]
         all_rules += [r for p in self._profiles.values() for r in p.ingress + p.egress]
         self._keys = SideKeys(NetsIndex(all_rules), SelectorIndex(all_rules))
+        self._facts = FactsIndex(self._keys.index, self._keys.selectors)
 
     def _all_tiers(self) -> tuple[CompiledTier, ...]:
         tiers = {t.name: t for t in self.policy_set.tiers}
@@ -201,8 +202,7 @@ class Evaluator:
         profiles = tuple(self.profile(n) for n in endpoint.profiles)
         rules = [r for _, ps in tiers for p in ps for r in p.rules(direction)]
         rules += [r for prof in profiles for r in _profile_rules(prof, direction)]
-        return Chain(tiers, profiles, key_facts(rules, direction, self._keys.index,
-                                                   self._keys.selectors))
+        return Chain(tiers, profiles, self._facts.facts(rules, direction))
 
     def side(self, endpoint: Endpoint, direction: Direction, pkt: Packet, mode: Mode,
              explain: bool = False) -> SideResult:

@@ -114,20 +114,44 @@ def _has_named_ports(side: EntityMatch) -> bool:
     return any(m is not None and bool(m.names) for m in (side.ports, side.not_ports))
 
 
-def key_facts(rules: list[CompiledRule], direction: Direction, index: NetsIndex,
-              selectors: SelectorIndex) -> KeyFacts:
-    ingress = direction is Direction.INGRESS
-    peer_sides = [r.source if ingress else r.destination for r in rules]
-    local_sides = [r.destination if ingress else r.source for r in rules]
-    found: set[Selector] = set()
-    for side in peer_sides:
-        for sel in (side.selector, side.not_selector):
-            if sel is not None:
-                found.add(sel)
-    return KeyFacts(selectors.mask(found), index.mask(peer_sides),
-                    any(_has_named_ports(s) for s in peer_sides),
-                    any(s.service is not None for s in peer_sides), index.mask(local_sides),
-                    any(s.service is not None for s in local_sides))
+# One rule's contribution to KeyFacts, in KeyFacts field order.
+_RuleFacts = tuple[int, int, bool, bool, int, bool]
+
+
+class FactsIndex:
+    """KeyFacts of rule lists. A chain's facts are the union of its rules' facts, and the same
+    rules recur in many chains (a global policy selects most endpoints), so each rule's share
+    is worked out once per direction."""
+
+    def __init__(self, nets: NetsIndex, selectors: SelectorIndex) -> None:
+        self.nets = nets
+        self.selectors = selectors
+        # (id(rule), ingress) -> (rule, its facts); the rule is kept so its id stays unique.
+        self._rules: dict[tuple[int, bool], tuple[CompiledRule, _RuleFacts]] = {}
+
+    def _rule(self, rule: CompiledRule, ingress: bool) -> _RuleFacts:
+        peer, local = (rule.source, rule.destination) if ingress else (rule.destination, rule.source)
+        sels = [sel for sel in (peer.selector, peer.not_selector) if sel is not None]
+        return (self.selectors.mask(sels), self.nets.mask((peer,)), _has_named_ports(peer),
+                peer.service is not None, self.nets.mask((local,)), local.service is not None)
+
+    def facts(self, rules: Iterable[CompiledRule], direction: Direction) -> KeyFacts:
+        ingress = direction is Direction.INGRESS
+        peer_selectors = peer_nets = local_nets = 0
+        named = peer_exact = local_exact = False
+        known = self._rules
+        for rule in rules:
+            entry = known.get((id(rule), ingress))
+            if entry is None or entry[0] is not rule:
+                entry = known[(id(rule), ingress)] = (rule, self._rule(rule, ingress))
+            sel, nets, has_named, exact, local, local_svc = entry[1]
+            peer_selectors |= sel
+            peer_nets |= nets
+            local_nets |= local
+            named = named or has_named
+            peer_exact = peer_exact or exact
+            local_exact = local_exact or local_svc
+        return KeyFacts(peer_selectors, peer_nets, named, peer_exact, local_nets, local_exact)
 
 
 def packet_part(pkt: Packet) -> tuple[object, ...]:
