@@ -8,6 +8,8 @@ Output (`--format jsonl`): one JSON object per input record, in input order, wit
 from __future__ import annotations
 
 import argparse
+import gc
+import io
 import itertools
 import multiprocessing
 import shutil
@@ -57,7 +59,6 @@ NAME = "simulate"
 HELP = "Simulate flow logs or probes against the policies and an inventory (verdicts and traces)."
 DEFAULT_VERSION = "3.32"
 _PROBE_SUFFIXES = (".csv", ".yaml", ".yml")
-_HEAD_SHARE = 0.04  # of a parallel input simulated by the parent to warm the caches first
 _NO_FUTURE = 1 << 62  # "now" for read_flows: no record is in the future for a simulation
 
 
@@ -290,11 +291,11 @@ def _write_stream(setup: Setup, queries: Iterator[Query], fmt: str, replace: boo
     return collected
 
 
-def _chunks(path: Path, jobs: int, head: float = 0.0) -> list[tuple[int, int, int]]:
-    """(start byte, end byte, first line number): an optional head piece of `head` of the file,
-    then `jobs` pieces of the rest, all split at line ends."""
+def _chunks(path: Path, jobs: int) -> list[tuple[int, int, int]]:
+    """(start byte, end byte, first line number) of `jobs` pieces of the file, split at line
+    ends."""
     size = path.stat().st_size
-    cuts = ([head] if head else []) + [head + (1 - head) * k / jobs for k in range(1, jobs)]
+    cuts = [k / jobs for k in range(1, jobs)]
     bounds = [0]
     with path.open("rb") as handle:
         for cut in cuts:
@@ -305,9 +306,25 @@ def _chunks(path: Path, jobs: int, head: float = 0.0) -> list[tuple[int, int, in
         pieces, line = [], 1
         for start, end in itertools.pairwise(bounds):
             pieces.append((start, end, line))
-            handle.seek(start)
-            line += handle.read(end - start).count(b"\n")
+            if end < size:  # (the last piece's lines number nothing after it)
+                line += _count_lines(handle, start, end)
     return [p for p in pieces if p[1] > p[0]]
+
+
+def _count_lines(handle: io.BufferedReader, start: int, end: int, block: int = 1 << 22) -> int:
+    """Line ends in bytes [start, end), read into one reused buffer: reading the whole range
+    at once costs more in page faults for the buffer than the counting does."""
+    handle.seek(start)
+    buffer = bytearray(block)
+    view = memoryview(buffer)
+    count, left = 0, end - start
+    while left > 0:
+        got = handle.readinto(view[:min(block, left)])
+        if not got:
+            break
+        count += buffer.count(b"\n", 0, got)
+        left -= got
+    return count
 
 
 def _slice_queries(resolver: Resolver, path: Path, start: int, end: int, first_line: int,
@@ -333,18 +350,17 @@ def _run_parallel(setup: Setup, path: Path, args: argparse.Namespace, stream: Bi
     """Split a Calico JSON-lines file over worker processes; output keeps input order."""
     context = multiprocessing.get_context("fork")
     results: multiprocessing.SimpleQueue[tuple[str, list[Diagnostic]]] = context.SimpleQueue()
-    chunks = _chunks(path, args.jobs, _HEAD_SHARE)
-    if not chunks:
-        return
-    head, *pieces = chunks
-    # The parent simulates the head itself first: the workers then inherit warm caches.
-    resolver = Resolver(setup.evaluator.topology)
-    _write_stream(setup, _slice_queries(resolver, path, *head, diagnostics), args.format,
-                  args.replace_preview, stream, diagnostics)
+    pieces = _chunks(path, args.jobs)
     if not pieces:
         return
+    # Each process warms its own caches: simulating a warm-up head first in the parent (and
+    # forking warm workers) was slower, since the other cores wait for the whole head.
+    resolver = Resolver(setup.evaluator.topology)
     own, *forked = pieces
     stream.flush()  # nothing buffered may be inherited by the forked workers
+    # Keep the collector off the loaded policies and inventory in every process: its passes
+    # would write to (and so copy) the pages the workers share with the parent.
+    gc.freeze()
     with tempfile.TemporaryDirectory(prefix="tierguard-simulate-") as tmp:
         parts = []
         # fork: workers share the loaded policies and inventory copy-on-write (nothing pickled).
