@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tierguard.engine.ir import CompiledRule, Direction, EntityMatch, IPNetwork
 from tierguard.engine.packet import Packet, Peer
 from tierguard.selector import Selector
+from tierguard.selector.compiler import Predicate
 
 Nets = tuple[IPNetwork, ...]
 
@@ -73,6 +74,7 @@ class SelectorIndex:
                         self.ids[sel] = len(self._selectors)
                         self._selectors.append(sel)
         self._bits: dict[int, int] = {}
+        self._compiled: list[Predicate] | None = None
 
     def mask(self, selectors: Iterable[Selector]) -> int:
         bits = 0
@@ -90,12 +92,20 @@ class SelectorIndex:
         if found is None:
             label_sets = list({id(o.labels): o.labels for o in peer.owners}.values())
             found = 0
-            for i, sel in enumerate(self._selectors):
-                matches = sel.matches
-                if any(matches(labels) for labels in label_sets):
-                    found |= 1 << i
+            # The compiled predicates, not Selector.matches: its per-label-set memo would only
+            # fill up here, since each (selector, identity) pair is asked exactly once.
+            for i, predicate in enumerate(self._predicates()):
+                for labels in label_sets:
+                    if predicate(labels):
+                        found |= 1 << i
+                        break
             self._bits[peer.ident] = found
         return found
+
+    def _predicates(self) -> list[Predicate]:
+        if self._compiled is None:
+            self._compiled = [sel.compiled() for sel in self._selectors]
+        return self._compiled
 
 
 @dataclass(frozen=True, slots=True)

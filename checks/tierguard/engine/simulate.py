@@ -24,6 +24,7 @@ from tierguard.engine.trace import (
     SideResult,
     TraceFormat,
     hit_name,
+    hit_string,
     name_part,
 )
 from tierguard.fastinit import fast_init
@@ -268,6 +269,18 @@ class ResultRenderer:
         self.with_replace = with_replace
         self._sides: dict[int, tuple[SideResult, tuple[
             list[str] | None, list[dict[str, object]] | None, tuple[str, ...]]]] = {}
+        # id(policy) -> (policy, its name in hit strings); the entry keeps the policy alive.
+        self._names: dict[int, tuple[CompiledPolicy, str]] = {}
+
+    def _hit_name(self, hit: Hit) -> str:
+        """`hit_name`, remembered per policy: the same few policies name thousands of sides."""
+        policy = hit.policy
+        if policy is None:
+            return hit_name(hit, self.fmt)
+        found = self._names.get(id(policy))
+        if found is None or found[0] is not policy:
+            found = self._names[id(policy)] = (policy, hit_name(hit, self.fmt))
+        return found[1]
 
     def side_parts(self, side: SideResult | None
                    ) -> tuple[list[str] | None, list[dict[str, object]] | None, tuple[str, ...]]:
@@ -276,8 +289,10 @@ class ResultRenderer:
             return _NO_SIDE
         found = self._sides.get(id(side))
         if found is None or found[0] is not side:
-            strings = side.strings(self.fmt)
-            located = [_located(h, s, self.fmt) for h, s in zip(side.hits, strings)]
+            names = [self._hit_name(hit) for hit in side.hits]
+            strings = [hit_string(i, hit, self.fmt, name)
+                       for i, (hit, name) in enumerate(zip(side.hits, names))]
+            located = [_located(h, s, name) for h, s, name in zip(side.hits, strings, names)]
             doubts = tuple(_doubt(u.why.value, u.rule_index, u.policy, u.profile, self.fmt)
                            for u in side.uncertain)
             found = self._sides[id(side)] = (side, (strings, located, doubts))
@@ -350,9 +365,9 @@ def _doubt(why: str, index: int, policy: CompiledPolicy | None, profile: str,
     return f"{owner} rule {index}: {why} (not evaluable from this flow; treated as no match)"
 
 
-def _located(hit: Hit, string: str, fmt: TraceFormat) -> dict[str, object]:
+def _located(hit: Hit, string: str, name: str) -> dict[str, object]:
     span = hit.span
-    return {"hit": string, "policy": hit_name(hit, fmt),
+    return {"hit": string, "policy": name,
             "file": span.file if span is not None else None,
             "line": span.line if span is not None else None}
 

@@ -103,9 +103,12 @@ def hit_name(hit: Hit, fmt: TraceFormat) -> str:
     return f"pro:{hit.profile}" if fmt is TraceFormat.B else f"{PROFILE_TIER}.{hit.profile}"
 
 
-def hit_string(index: int, hit: Hit, fmt: TraceFormat) -> str:
-    """`<idx>|<tier>|<name>|<action>|<rule>` as Calico flow logs carry it."""
-    return f"{index}|{hit.tier}|{hit_name(hit, fmt)}|{hit.action.trace_word}|{hit.rule_index}"
+def hit_string(index: int, hit: Hit, fmt: TraceFormat, name: str | None = None) -> str:
+    """`<idx>|<tier>|<name>|<action>|<rule>` as Calico flow logs carry it (`name`: the hit's
+    `hit_name`, when the caller has it already)."""
+    if name is None:
+        name = hit_name(hit, fmt)
+    return f"{index}|{hit.tier}|{name}|{hit.action.trace_word}|{hit.rule_index}"
 
 
 @dataclass(frozen=True, slots=True)
