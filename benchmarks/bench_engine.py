@@ -269,6 +269,14 @@ def bench_flows(work: Path, pods: int, namespaces: int, policy_count: int, flows
     print(f"flows: peak RSS {after.ru_maxrss / 1024:.0f} MB (largest simulate process)")
 
 
+def machine_reference() -> float:
+    """Seconds for a fixed pure-Python loop. This machine's speed drifts (the same loop has
+    taken 0.95 s and 1.95 s on different hours), so figures are printed beside it."""
+    start = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    return time.perf_counter() - start
+
+
 def run(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pods", type=int, default=3000)
@@ -280,6 +288,7 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-matrix", action="store_true")
     parser.add_argument("--skip-flows", action="store_true")
     args = parser.parse_args(argv)
+    print(f"machine reference: {machine_reference():.2f} s (fixed Python loop; lower is faster)")
     with tempfile.TemporaryDirectory(prefix="tierguard-bench-") as tmp:
         work = Path(tmp)
         (work / "inventory.json").write_text(json.dumps(inventory(args.namespaces, args.pods)))
@@ -288,7 +297,8 @@ def run(argv: list[str] | None = None) -> None:
         if not args.skip_flows:
             bench_flows(work, args.pods, args.namespaces, args.flow_policies, args.flows,
                         args.jobs)
-    print(f"python {sys.version.split()[0]}; peak RSS {_rss_mb():.0f} MB")
+    print(f"python {sys.version.split()[0]}; peak RSS {_rss_mb():.0f} MB; machine reference "
+          f"now {machine_reference():.2f} s")
 
 
 if __name__ == "__main__":
