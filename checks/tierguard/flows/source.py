@@ -83,10 +83,14 @@ def is_gzip(path: Path) -> bool:
         return raw.read(2) == GZIP_MAGIC
 
 
+# Read buffer for flow files (the default 8 KB means a system call every few records).
+READ_BUFFER = 1 << 20
+
+
 def open_binary(path: Path) -> BinaryIO:
     if is_gzip(path):
         return gzip.open(path, "rb")  # type: ignore[return-value]
-    return path.open("rb")
+    return path.open("rb", buffering=READ_BUFFER)
 
 
 def sniff(path: Path) -> bytes:
@@ -163,7 +167,7 @@ def _slice_lines(source: FlowInput) -> Iterator[tuple[int, bytes] | FlowError]:
     number, left = source.first_line - 1, None if source.end is None else \
         source.end - source.start
     try:
-        with source.path.open("rb") as stream:
+        with source.path.open("rb", buffering=READ_BUFFER) as stream:
             stream.seek(source.start)
             for raw in stream:
                 if left is not None:
