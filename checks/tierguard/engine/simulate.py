@@ -151,9 +151,12 @@ def _yaml_probes(text: str, file: str) -> list[Probe | Diagnostic]:
 
 def _query(file: str, line: int, source: str, dest: str, src: Resolved, dst: Resolved,
            make: Callable[[Peer, Peer], Packet], recorded: tuple[tuple[str, str], ...] = ()) -> Query:
-    notes = tuple(n for n in (src.note, dst.note) if n)
-    errors = [e for e in (src.error, dst.error) if e]
-    resolution = "labels" if "labels" in (src.resolution, dst.resolution) else ""
+    # Both ends found with nothing to report is the common case (once per flow record): then
+    # there are no notes or errors to collect.
+    plain = src.plain and dst.plain
+    notes = () if plain else tuple(n for n in (src.note, dst.note) if n)
+    errors = [] if plain else [e for e in (src.error, dst.error) if e]
+    resolution = "labels" if not plain and "labels" in (src.resolution, dst.resolution) else ""
     if errors or src.peer is None or dst.peer is None:
         return Query(file, line, source, dest, None, "; ".join(errors), notes, recorded,
                      resolution=resolution)
@@ -190,16 +193,6 @@ def query_from_flow(resolver: Resolver, record: FlowRecord, memo: PeerMemo | Non
         return Query(record.file, record.line, src_label, dst_label, None,
                      f"protocol {record.protocol.name!r} has no number")
     recorded = _RECORDED[record.reporter, record.action]
-    if src_resolved.plain and dst_resolved.plain:
-        # The common case, without _query's checks: both ends found, nothing to note.
-        assert src_resolved.peer is not None and dst_resolved.peer is not None
-        try:
-            packet = make_packet(src_resolved.peer, dst_resolved.peer, number, record.dest_port,
-                                 src.port)
-        except ValueError as error:
-            return Query(record.file, record.line, src_label, dst_label, None, str(error), (),
-                         recorded)
-        return Query(record.file, record.line, src_label, dst_label, packet, "", (), recorded)
     return _query(record.file, record.line, src_label, dst_label, src_resolved, dst_resolved,
                   lambda s, d: make_packet(s, d, number, record.dest_port, src.port), recorded)
 
