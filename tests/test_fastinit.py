@@ -48,6 +48,18 @@ def test_signature_and_errors_are_unchanged() -> None:
         _Fast(1, "y", (), 9)  # type: ignore[misc]
 
 
+@fast_init
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Shadowing:
+    type: str
+    kind: int = 0
+    self_: str = ""
+
+
+def test_fields_may_shadow_builtins_and_the_helpers_names() -> None:
+    assert dataclasses.astuple(_Shadowing("t", 2, "s")) == ("t", 2, "s")
+
+
 def test_the_class_stays_frozen() -> None:
     item = _Fast(1)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -78,4 +90,4 @@ def test_refuses_classes_whose_checks_it_would_skip() -> None:
 @pytest.mark.parametrize("cls", [Packet, Query, FlowResult, Counts, FlowRecord])
 def test_the_per_record_classes_use_it(cls: type) -> None:
     assert cls.__init__.__module__ == cls.__module__
-    assert "_set_0" in cls.__init__.__code__.co_names
+    assert "_fi_twin" in cls.__init__.__code__.co_names

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tierguard.diagnostics import Span
-from tierguard.fastinit import fast_init
+from tierguard.fastinit import fast_init, slot_twin
 from tierguard.loader.nodes import LMap, LScalar, LSeq, Node
 
 
@@ -71,18 +71,14 @@ def sequence(node: Node | None) -> tuple[Node, ...]:
     return node.items if isinstance(node, LSeq) else ()
 
 
-class _TextSlots:
-    """Text's slot layout without its frozen __setattr__ (see `text_of`)."""
-
-    __slots__ = Text.__slots__
+_TextSlots = slot_twin(Text)  # see text_of
 
 
 def text_of(node: Node | None) -> Text | None:
     if not isinstance(node, LScalar) or not isinstance(node.value, str):
         return None  # (a null value is not a str either)
-    # Every string of a policy becomes a Text here, so it is built like the loader builds nodes
-    # (loader.yaml_source, on _SpanSlots): a twin with the same slots, filled, then given the
-    # class Text, which CPython allows only for identical layouts. A third of Text(...)'s cost.
+    # Every string of a policy becomes a Text here, so the stores of Text's fast constructor
+    # (tierguard.fastinit: a slot twin, filled, then re-classed) are written out inline.
     text: Any = _TextSlots()
     text.value = node.value
     text.span = node.span
